@@ -1,0 +1,119 @@
+# edefter - send each e-Defter period once.
+#
+#   make            build everything (build/)
+#   make check      install test packages (as root), build, run all tests
+#   make install    DESTDIR, PREFIX (/usr/local), SYSCONFDIR (/etc)
+#   make SANITIZE=1 ASan+UBSan build (build-san/)
+#   make V=1        show the commands
+
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+DESTDIR		?=
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+LDFLAGS		?=
+
+ifeq ($(SANITIZE),1)
+O		?= build-san
+SANFLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+CFLAGS		:= -O1 -g
+HARDEN		:=
+else
+O		?= build
+SANFLAGS	:=
+HARDEN		:= -fstack-protector-strong -D_FORTIFY_SOURCE=2
+endif
+
+WARN		:= -Wall -Wextra -Werror -Wmissing-prototypes \
+		   -Wstrict-prototypes -Wvla -Wwrite-strings \
+		   -Wformat-security -fno-common
+ED_CPPFLAGS	:= -D_GNU_SOURCE -Ilib -DSYSCONFDIR='"$(SYSCONFDIR)"'
+ED_CFLAGS	:= -std=gnu11 -fPIE $(WARN) $(HARDEN) $(SANFLAGS) -pthread
+ED_LDFLAGS	:= -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS) -pthread
+DEPFLAGS	= -MMD -MP -MF $(@:.o=.d)
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all check deps unit install clean
+
+# ---- the library --------------------------------------------------------
+LIB_SRC		:= $(wildcard lib/*.c)
+LIB		:= $(O)/libedefter.a
+
+# ---- the programs -------------------------------------------------------
+CTL_SRC		:= $(wildcard ctl/*.c)
+CTL		:= $(O)/edefterctl
+CTL_LIBS	:= -llmdb -ljansson
+
+PROGS		:= $(CTL)
+
+# ---- unit tests ---------------------------------------------------------
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+UNIT		:= $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+UNIT_LIBS	:= -llmdb -ljansson
+
+OBJ		= $(patsubst %.c,$(O)/%.o,$(1))
+
+all: $(PROGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ED_CPPFLAGS) $(CPPFLAGS) $(ED_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(LIB): $(call OBJ,$(LIB_SRC))
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(CTL): $(call OBJ,$(CTL_SRC)) $(LIB)
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(UNIT_LIBS)
+
+unit: $(UNIT)
+
+# ---- packages -----------------------------------------------------------
+DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
+		   libcurl4-openssl-dev libjansson-dev clang python3
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	line="apt-get install -y --no-install-recommends $$(echo $$missing)"; \
+	if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing packages; as root run: $$line" >&2; exit 1; fi; \
+	echo "installing: $$(echo $$missing)"; \
+	echo 'postfix postfix/main_mailer_type select No configuration' | \
+	    debconf-set-selections; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && $$line -qq >/dev/null
+
+# ---- tests --------------------------------------------------------------
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
+	$(Q)tests/run.sh --build $(O) --san-build build-san
+
+# ---- install ------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,194 @@
+/*
+ * NAME
+ *	ctl_admin - edefterctl forget, backup
+ * DESCRIPTION
+ *	forget removes records so that a period can be sent again: a full
+ *	key, or ID/YYYY-MM for every recipient of a period; `-' reads keys
+ *	from standard input, one per line.  backup writes a compacted,
+ *	consistent copy while other processes use the ledger, then opens
+ *	the copy to prove it reads.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "names.h"
+
+struct keys {
+	char	**v;
+	size_t	  n;
+};
+
+static void
+keys_add(struct keys *k, const char *s, size_t n)
+{
+	char	**v = realloc(k->v, (k->n + 1) * sizeof(*v));
+
+	if (v == NULL || (v[k->n] = strndup(s, n)) == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	k->v = v;
+	k->n++;
+}
+
+static void
+keys_free(struct keys *k)
+{
+	while (k->n > 0)
+		free(k->v[--k->n]);
+	free(k->v);
+}
+
+static int
+collect(const char *key, size_t keylen, const struct ledger_rec *r, void *arg)
+{
+	(void)r;
+	keys_add(arg, key, keylen);
+	return 0;
+}
+
+/* forget_one - remove a record, say what it was */
+static int
+forget_one(struct ledger *l, const char *key)
+{
+	struct buf store = BUF_INIT;
+	struct ledger_rec r;
+	char	when[32] = "?";
+	int	rc;
+
+	if ((rc = ledger_lookup(l, key, &r, &store)) == 0)
+		(void)ledger_time_format(r.sent_ms, when, sizeof(when));
+	buf_free(&store);
+	if (rc && rc != LEDGER_NOTFOUND && rc != LEDGER_CORRUPT)
+		return rc;
+	if ((rc = ledger_forget(l, key)) == 0)
+		printf("forgot %s (sent %s)\n", key, when);
+	return rc;
+}
+
+/* period_keys - every key of ID/YYYY-MM */
+static int
+period_keys(struct ledger *l, const char *arg, struct keys *out)
+{
+	struct ledger_filter f = { NULL, 0, 0, NULL };
+	char	id[16];
+	size_t	idlen = strcspn(arg, "/");
+
+	if ((idlen != 10 && idlen != 11) || arg[idlen] != '/' ||
+	    edf_parse_period(arg + idlen + 1, strlen(arg + idlen + 1), &f.year,
+	    &f.month) < 0)
+		return -1;
+	memcpy(id, arg, idlen);
+	id[idlen] = '\0';
+	f.id = id;
+	return ledger_iter(l, &f, collect, out) ? -2 : 0;
+}
+
+/* ctl_forget - remove records so their periods can be sent again */
+int
+ctl_forget(struct ctl *ctl, int argc, char **argv)
+{
+	struct keys in = { NULL, 0 }, todo;
+	struct buf key = BUF_INIT;
+	char	*line = NULL;
+	size_t	cap = 0, i, j;
+	ssize_t	n;
+	int	rc, status = EX_OK, bad = 0;
+
+	if (argc < 2) {
+		ctl_usage_of("forget");
+		return EX_USAGE;
+	}
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "-") != 0) {
+			keys_add(&in, argv[i], strlen(argv[i]));
+			continue;
+		}
+		while ((n = getline(&line, &cap, stdin)) > 0) {
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] ==
+			    '\r'))
+				n--;
+			if (n > 0)
+				keys_add(&in, line, (size_t)n);
+		}
+	}
+	free(line);
+	if ((rc = ctl_open(ctl, 0)) != 0) {
+		keys_free(&in);
+		return rc;
+	}
+	for (i = 0; i < in.n; i++) {
+		todo.v = NULL;
+		todo.n = 0;
+		if (ctl_norm_key(&key, in.v[i]) == 0)
+			keys_add(&todo, key.data, key.len);
+		else if ((rc = period_keys(ctl->l, in.v[i], &todo)) == -1) {
+			log_err("'%s': not a key (expected ID/YYYY-MM/RECIPIENT "
+			    "or ID/YYYY-MM)", in.v[i]);
+			bad = 1;
+			continue;
+		} else if (rc == -2) {
+			log_err("%s: cannot read the ledger", in.v[i]);
+			status = EX_IOERR;
+			continue;
+		}
+		if (todo.n == 0) {
+			log_err("%s: no such record; nothing removed", in.v[i]);
+			bad = 1;
+		}
+		for (j = 0; j < todo.n; j++) {
+			rc = forget_one(ctl->l, todo.v[j]);
+			if (rc == LEDGER_NOTFOUND) {
+				log_err("%s: no such record; nothing removed",
+				    todo.v[j]);
+				bad = 1;
+			} else if (rc) {
+				log_err("%s: %s", todo.v[j],
+				    ledger_strerror(rc));
+				status = EX_IOERR;
+			}
+		}
+		keys_free(&todo);
+	}
+	keys_free(&in);
+	buf_free(&key);
+	if (status == EX_OK && bad)
+		status = EX_DATAERR;
+	return status;
+}
+
+/* ctl_backup - a consistent copy into DEST */
+int
+ctl_backup(struct ctl *ctl, int argc, char **argv)
+{
+	struct ledger_stats st;
+	struct ledger *copy;
+	struct buf err = BUF_INIT;
+	int	rc;
+
+	if (argc != 2) {
+		ctl_usage_of("backup");
+		return EX_USAGE;
+	}
+	if ((rc = ctl_open(ctl, LEDGER_RDONLY)) != 0)
+		return rc;
+	if ((rc = ledger_backup(ctl->l, argv[1], &err)) != 0) {
+		log_err("%s", BUF_STR(&err));
+		buf_free(&err);
+		return EX_CANTCREAT;
+	}
+	if ((rc = ledger_open(&copy, argv[1], LEDGER_RDONLY, NULL, &err)) ||
+	    (rc = ledger_stats(copy, &st))) {
+		log_err("%s: the copy does not read back: %s", argv[1],
+		    err.len ? err.data : ledger_strerror(rc));
+		buf_free(&err);
+		return EX_IOERR;
+	}
+	printf("backup of %llu records written to %s/data.mdb\n",
+	    (unsigned long long)st.entries, argv[1]);
+	ledger_close(copy);
+	buf_free(&err);
+	return EX_OK;
+}

@@ -1,0 +1,157 @@
+/*
+ * NAME
+ *	ledger - the send-once ledger
+ * SYNOPSIS
+ *	#include "ledger.h"
+ * DESCRIPTION
+ *	The ledger maps a key `<id>/<YYYY-MM>/<recipient lowercased>' to
+ *	the record of the first send of that period to that recipient.  The
+ *	interface says nothing of the store behind it; ledger_lmdb.c
+ *	implements it over an LMDB environment.
+ *
+ *	ledger_open() opens (and with LEDGER_CREATE creates) the ledger at
+ *	a directory.  It refuses a directory on a network file system and
+ *	a directory that holds something other than an edefter ledger.
+ *	One handle is safe for all threads of a process; several processes
+ *	may open the same ledger at once.
+ *
+ *	ledger_claim() is the milter's decision: for each record in one
+ *	write transaction, an absent key is recorded (LEDGER_NEW), a key
+ *	present with the same Message-ID is a retry (LEDGER_RETRY) and any
+ *	other present key is a duplicate (LEDGER_DUP).  The transaction is
+ *	durable on disk when ledger_claim() returns 0.
+ *
+ *	ledger_merge() is the import: absent keys are recorded, present
+ *	keys keep the earlier of the two send dates (LEDGER_PRESENT, or
+ *	LEDGER_EARLIER when the date was moved back).
+ *
+ *	ledger_lookup() copies one record into caller storage;
+ *	ledger_iter() calls back for every record matching a filter, inside
+ *	one read snapshot (the record is valid during the call only);
+ *	ledger_forget() removes one key.
+ *
+ *	ledger_stats(), ledger_verify() and ledger_backup() serve the admin
+ *	tool; the backup is a consistent compacted copy made while other
+ *	processes read and write.
+ * RECORD FORMAT
+ *	Version 1, all integers big-endian:
+ *	  u8 version (1), u8 source, u16 year, u8 month, 3 bytes zero,
+ *	  i64 sent (milliseconds since 1970-01-01 UTC),
+ *	  then ten strings, each u32 length, the bytes and a NUL byte:
+ *	  id, recipient, company name, Message-ID, queue id, client,
+ *	  SASL user, file list (names separated by LF), status, legacy hash.
+ *	Readers reject a version they do not know.  The ledger's own
+ *	format number lives in the `meta' table under `format'.
+ * DIAGNOSTICS
+ *	Functions return 0 or an error code for ledger_strerror():
+ *	LEDGER_NOTFOUND, an LMDB code, or an errno value.  ledger_open()
+ *	also writes a one-line message naming the path into err.
+ */
+#ifndef EDEFTER_LEDGER_H
+#define EDEFTER_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define LEDGER_FORMAT		1
+#define LEDGER_NOTFOUND		(-30798)	/* == MDB_NOTFOUND */
+#define LEDGER_CORRUPT		(-30796)	/* == MDB_CORRUPTED */
+
+enum ledger_source { LEDGER_SRC_SMTP, LEDGER_SRC_PICKUP, LEDGER_SRC_IMPORT,
+	LEDGER_NSRC };
+
+struct ledger_rec {
+	const char	*id;		/* company VKN/TCKN */
+	int		 year;
+	int		 month;
+	const char	*rcpt;		/* lowercased */
+	int64_t		 sent_ms;	/* UTC, ms since the epoch */
+	int		 source;	/* enum ledger_source */
+	const char	*company_name;
+	const char	*message_id;
+	const char	*queue_id;
+	const char	*client;
+	const char	*sasl_user;
+	const char	*files;		/* LF-separated */
+	const char	*status;	/* "complete" */
+	const char	*legacy_hash;	/* uniqueHash as first written */
+};
+
+enum ledger_outcome { LEDGER_NEW, LEDGER_RETRY, LEDGER_DUP, LEDGER_PRESENT,
+	LEDGER_EARLIER };
+
+struct ledger_claim {
+	struct ledger_rec rec;		/* in */
+	int		 outcome;	/* out: enum ledger_outcome */
+	int64_t		 first_ms;	/* out: date of the stored record */
+};
+
+struct ledger_filter {
+	const char	*id;		/* NULL: any */
+	int		 year;		/* 0: any */
+	int		 month;
+	const char	*rcpt;		/* NULL: any; lowercase */
+};
+
+struct ledger_stats {
+	uint64_t	entries;
+	uint64_t	map_size;
+	uint64_t	map_used;
+	uint64_t	file_size;
+	unsigned	page_size;
+	unsigned	depth;
+	unsigned	max_readers;
+	unsigned	readers;
+	unsigned	format;
+	unsigned	grows;		/* map growths by this handle */
+};
+
+struct ledger_opts {
+	size_t	initial_map;		/* 0: default (16 MiB) */
+	size_t	max_map;		/* 0: default (64 GiB) */
+};
+
+#define LEDGER_RDONLY	0x1
+#define LEDGER_CREATE	0x2
+
+struct ledger;
+typedef int (*ledger_iter_fn)(const char *key, size_t keylen,
+    const struct ledger_rec *, void *);
+typedef void (*ledger_problem_fn)(const char *key, size_t keylen,
+    const char *problem, void *);
+
+int	ledger_open(struct ledger **, const char *dir, int flags,
+	    const struct ledger_opts *, struct buf *err);
+void	ledger_close(struct ledger *);
+const char *ledger_path(const struct ledger *);
+
+int	ledger_claim(struct ledger *, struct ledger_claim *, size_t);
+int	ledger_merge(struct ledger *, struct ledger_claim *, size_t);
+int	ledger_lookup(struct ledger *, const char *key, struct ledger_rec *,
+	    struct buf *store);
+int	ledger_forget(struct ledger *, const char *key);
+int	ledger_iter(struct ledger *, const struct ledger_filter *,
+	    ledger_iter_fn, void *);
+int	ledger_stats(struct ledger *, struct ledger_stats *);
+int	ledger_verify(struct ledger *, ledger_problem_fn, void *,
+	    uint64_t *checked, uint64_t *bad);
+int	ledger_backup(struct ledger *, const char *destdir, struct buf *err);
+const char *ledger_strerror(int);
+
+/* ledger_rec.c: keys and the record format, independent of the store */
+int	ledger_key(struct buf *, const char *id, int year, int month,
+	    const char *rcpt);
+int	ledger_key_split(const char *key, size_t len, char *id, int *year,
+	    int *month, const char **rcpt);
+int	ledger_rec_encode(struct buf *, const struct ledger_rec *);
+int	ledger_rec_decode(const void *, size_t, struct ledger_rec *);
+int	ledger_rec_check(const char *key, size_t keylen,
+	    const struct ledger_rec *, struct buf *why);
+const char *ledger_source_name(int);
+int	ledger_source_parse(const char *);
+int	ledger_time_format(int64_t ms, char *out, size_t outlen);
+int	ledger_time_parse(const char *, int64_t *ms);
+
+#endif

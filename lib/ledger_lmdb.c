@@ -1,0 +1,694 @@
+/*
+ * NAME
+ *	ledger_lmdb - the ledger over an LMDB environment
+ * DESCRIPTION
+ *	Two tables: `records' (key -> record, ledger.h) and `meta'
+ *	(`format' -> the ledger format number).  Every transaction is
+ *	durable (no MDB_NOSYNC).  MDB_NOTLS lets any thread run a read
+ *	transaction, as libmilter's thread pool needs.
+ *
+ *	LMDB allows mdb_env_set_mapsize() only while the process has no
+ *	transaction open, so every transaction holds a reader lock on
+ *	l->lock and a resize takes it exclusively.  MDB_MAP_FULL aborts the
+ *	transaction, doubles the map (bounded by max_map, and by a number of
+ *	tries) and runs it again; MDB_MAP_RESIZED (another process grew the
+ *	map) adopts the new size and begins again.
+ * SECURITY
+ *	The directory is refused when it sits on a network file system:
+ *	LMDB's locks live in a shared memory map that only works between
+ *	processes of one host.
+ */
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger.h"
+
+#define DEFAULT_MAP	(16UL << 20)
+#define DEFAULT_MAXMAP	(64ULL << 30)
+#define MAX_TRIES	32
+#define MAX_READERS	512
+
+#if LEDGER_NOTFOUND != MDB_NOTFOUND || LEDGER_CORRUPT != MDB_CORRUPTED
+#error "ledger.h error codes out of step with lmdb.h"
+#endif
+#if MDB_VERSION_FULL < MDB_VERINT(0, 9, 17)
+#error "LMDB 0.9.17 or later is needed (mdb_env_copyfd2)"
+#endif
+
+struct ledger {
+	MDB_env		*env;
+	MDB_dbi		 recs;
+	MDB_dbi		 meta;
+	char		*path;
+	size_t		 max_map;
+	unsigned	 grows;
+	pthread_rwlock_t lock;
+};
+
+static const struct {
+	long		magic;
+	const char	*name;
+} netfs[] = {
+	{ 0x6969, "nfs" }, { 0x517B, "smb" }, { (long)0xFF534D42, "cifs" },
+	{ (long)0xFE534D42, "smb2" }, { 0x73757245, "coda" },
+	{ 0x5346414F, "afs" }, { 0x6B414653, "afs" }, { 0x01021997, "9p" },
+	{ 0x00c36400, "ceph" }, { 0x65735546, "fuse" },
+	{ 0x01161970, "gfs2" }, { 0x7461636f, "ocfs2" },
+	{ 0x0BD00BD0, "lustre" }, { 0x564c, "ncp" },
+	{ 0x13661366, "orangefs" }, { 0x47504653, "gpfs" },
+};
+
+const char *
+ledger_strerror(int rc)
+{
+	if (rc == LEDGER_NOTFOUND)
+		return "no such record";
+	if (rc == LEDGER_CORRUPT)
+		return "record cannot be decoded";
+	return mdb_strerror(rc);
+}
+
+const char *
+ledger_path(const struct ledger *l)
+{
+	return l->path;
+}
+
+/* netfs_name - the network file system holding dir, or NULL */
+static const char *
+netfs_name(const char *dir)
+{
+	struct statfs sfs;
+	size_t	i;
+
+	if (statfs(dir, &sfs) < 0)
+		return NULL;
+	for (i = 0; i < sizeof(netfs) / sizeof(netfs[0]); i++)
+		if ((long)(unsigned)sfs.f_type == (long)(unsigned)netfs[i].magic)
+			return netfs[i].name;
+	return NULL;
+}
+
+/* txn_begin - begin with l->lock held shared; retries what can be retried */
+static int
+txn_begin(struct ledger *l, unsigned flags, MDB_txn **txn)
+{
+	int	rc, tries, dead;
+
+	for (tries = 0;; tries++) {
+		pthread_rwlock_rdlock(&l->lock);
+		if ((rc = mdb_txn_begin(l->env, NULL, flags, txn)) == 0)
+			return 0;
+		pthread_rwlock_unlock(&l->lock);
+		if (tries >= MAX_TRIES)
+			return rc;
+		if (rc == MDB_MAP_RESIZED) {
+			pthread_rwlock_wrlock(&l->lock);
+			rc = mdb_env_set_mapsize(l->env, 0);
+			pthread_rwlock_unlock(&l->lock);
+			if (rc)
+				return rc;
+		} else if (rc == MDB_READERS_FULL) {
+			if (mdb_reader_check(l->env, &dead) || dead == 0)
+				return rc;
+		} else
+			return rc;
+	}
+}
+
+static void
+txn_abort(struct ledger *l, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&l->lock);
+}
+
+static int
+txn_commit(struct ledger *l, MDB_txn *txn)
+{
+	int	rc = mdb_txn_commit(txn);
+
+	pthread_rwlock_unlock(&l->lock);
+	return rc;
+}
+
+/* grow - double the map, unless another thread already did */
+static int
+grow(struct ledger *l, size_t seen)
+{
+	MDB_envinfo info;
+	size_t	next;
+	int	rc = 0;
+
+	pthread_rwlock_wrlock(&l->lock);
+	mdb_env_info(l->env, &info);
+	if (info.me_mapsize == seen) {
+		if (seen >= l->max_map)
+			rc = MDB_MAP_FULL;
+		else {
+			next = seen > l->max_map / 2 ? l->max_map : seen * 2;
+			if ((rc = mdb_env_set_mapsize(l->env, next)) == 0)
+				l->grows++;
+		}
+	}
+	pthread_rwlock_unlock(&l->lock);
+	return rc;
+}
+
+static size_t
+map_size(struct ledger *l)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(l->env, &info);
+	return info.me_mapsize;
+}
+
+/* put_rec - encode and store */
+static int
+put_rec(struct ledger *l, MDB_txn *txn, MDB_val *k, const struct ledger_rec *r,
+    struct buf *tmp)
+{
+	MDB_val	v;
+
+	if (ledger_rec_encode(tmp, r) < 0)
+		return errno ? errno : ENOMEM;
+	v.mv_data = tmp->data;
+	v.mv_size = tmp->len;
+	return mdb_put(txn, l->recs, k, &v, 0);
+}
+
+/* apply - one pass over the batch inside a write transaction */
+static int
+apply(struct ledger *l, MDB_txn *txn, struct ledger_claim *c, size_t n,
+    int merge, struct buf *key, struct buf *tmp)
+{
+	struct ledger_rec old;
+	MDB_val	k, v;
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < n; i++) {
+		const struct ledger_rec *r = &c[i].rec;
+
+		if (ledger_key(key, r->id, r->year, r->month, r->rcpt) < 0)
+			return ENOMEM;
+		k.mv_data = key->data;
+		k.mv_size = key->len;
+		c[i].first_ms = 0;
+		rc = mdb_get(txn, l->recs, &k, &v);
+		if (rc == MDB_NOTFOUND) {
+			c[i].outcome = LEDGER_NEW;
+			if ((rc = put_rec(l, txn, &k, r, tmp)) != 0)
+				return rc;
+			continue;
+		}
+		if (rc)
+			return rc;
+		if (ledger_rec_decode(v.mv_data, v.mv_size, &old) != 0) {
+			/* present but unreadable: never treat it as absent */
+			c[i].outcome = merge ? LEDGER_PRESENT : LEDGER_DUP;
+			continue;
+		}
+		c[i].first_ms = old.sent_ms;
+		if (!merge) {
+			c[i].outcome = r->message_id && *r->message_id &&
+			    strcmp(r->message_id, old.message_id) == 0 ?
+			    LEDGER_RETRY : LEDGER_DUP;
+		} else if (r->sent_ms > 0 && r->sent_ms < old.sent_ms) {
+			c[i].outcome = LEDGER_EARLIER;
+			old.sent_ms = r->sent_ms;
+			if ((rc = put_rec(l, txn, &k, &old, tmp)) != 0)
+				return rc;
+		} else
+			c[i].outcome = LEDGER_PRESENT;
+	}
+	return 0;
+}
+
+/* write_batch - apply in one durable transaction, growing the map */
+static int
+write_batch(struct ledger *l, struct ledger_claim *c, size_t n, int merge)
+{
+	struct buf key = BUF_INIT, tmp = BUF_INIT;
+	MDB_txn	*txn;
+	size_t	seen;
+	int	rc, tries;
+
+	for (tries = 0;; tries++) {
+		if ((rc = txn_begin(l, 0, &txn)) != 0)
+			break;
+		seen = map_size(l);
+		if ((rc = apply(l, txn, c, n, merge, &key, &tmp)) == 0)
+			rc = txn_commit(l, txn);
+		else
+			txn_abort(l, txn);
+		if (rc != MDB_MAP_FULL || tries >= MAX_TRIES)
+			break;
+		if ((rc = grow(l, seen)) != 0)
+			break;
+	}
+	buf_free(&key);
+	buf_free(&tmp);
+	return rc;
+}
+
+int
+ledger_claim(struct ledger *l, struct ledger_claim *c, size_t n)
+{
+	return write_batch(l, c, n, 0);
+}
+
+int
+ledger_merge(struct ledger *l, struct ledger_claim *c, size_t n)
+{
+	return write_batch(l, c, n, 1);
+}
+
+/* ledger_lookup - copy one record out */
+int
+ledger_lookup(struct ledger *l, const char *key, struct ledger_rec *r,
+    struct buf *store)
+{
+	MDB_txn	*txn;
+	MDB_val	k, v;
+	int	rc;
+
+	if ((rc = txn_begin(l, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	if ((rc = mdb_get(txn, l->recs, &k, &v)) == 0 &&
+	    buf_set(store, v.mv_data, v.mv_size) < 0)
+		rc = ENOMEM;
+	txn_abort(l, txn);
+	if (rc == 0 && ledger_rec_decode(store->data, store->len, r) != 0)
+		rc = LEDGER_CORRUPT;
+	return rc;
+}
+
+/* ledger_forget - remove one key */
+int
+ledger_forget(struct ledger *l, const char *key)
+{
+	MDB_txn	*txn;
+	MDB_val	k;
+	int	rc;
+
+	if ((rc = txn_begin(l, 0, &txn)) != 0)
+		return rc;
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	if ((rc = mdb_del(txn, l->recs, &k, NULL)) == 0)
+		return txn_commit(l, txn);
+	txn_abort(l, txn);
+	return rc;
+}
+
+/* match - does a key pass the filter */
+static int
+match(const struct ledger_filter *f, const MDB_val *k)
+{
+	char	id[16];
+	const char *rcpt;
+	int	year, month;
+	size_t	rlen;
+
+	if (f == NULL)
+		return 1;
+	if (ledger_key_split(k->mv_data, k->mv_size, id, &year, &month,
+	    &rcpt) < 0)
+		return f->id == NULL && f->year == 0 && f->rcpt == NULL;
+	if (f->id && strcmp(f->id, id) != 0)
+		return 0;
+	if (f->year && (f->year != year || f->month != month))
+		return 0;
+	rlen = (size_t)((const char *)k->mv_data + k->mv_size - rcpt);
+	if (f->rcpt && (strlen(f->rcpt) != rlen || memcmp(f->rcpt, rcpt,
+	    rlen) != 0))
+		return 0;
+	return 1;
+}
+
+/* ledger_iter - every record matching f, in key order, one snapshot */
+int
+ledger_iter(struct ledger *l, const struct ledger_filter *f,
+    ledger_iter_fn fn, void *arg)
+{
+	struct buf prefix = BUF_INIT;
+	struct ledger_rec r;
+	MDB_cursor *cur;
+	MDB_txn	*txn;
+	MDB_val	k, v;
+	MDB_cursor_op op = MDB_FIRST;
+	int	rc;
+
+	if (f && f->id) {
+		if (f->year)
+			rc = buf_printf(&prefix, "%s/%04d-%02d/", f->id,
+			    f->year, f->month);
+		else
+			rc = buf_printf(&prefix, "%s/", f->id);
+		if (rc < 0)
+			return ENOMEM;
+		k.mv_data = prefix.data;
+		k.mv_size = prefix.len;
+		op = MDB_SET_RANGE;
+	}
+	if ((rc = txn_begin(l, MDB_RDONLY, &txn)) != 0) {
+		buf_free(&prefix);
+		return rc;
+	}
+	if ((rc = mdb_cursor_open(txn, l->recs, &cur)) == 0) {
+		for (; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+		    op = MDB_NEXT) {
+			if (prefix.len && (k.mv_size < prefix.len ||
+			    memcmp(k.mv_data, prefix.data, prefix.len) != 0))
+				break;
+			if (!match(f, &k))
+				continue;
+			if (ledger_rec_decode(v.mv_data, v.mv_size, &r) != 0)
+				rc = fn(k.mv_data, k.mv_size, NULL, arg);
+			else
+				rc = fn(k.mv_data, k.mv_size, &r, arg);
+			if (rc)
+				break;
+		}
+		if (rc == MDB_NOTFOUND || (rc == 0 && prefix.len))
+			rc = 0;
+		mdb_cursor_close(cur);
+	}
+	txn_abort(l, txn);
+	buf_free(&prefix);
+	return rc;
+}
+
+/* ledger_stats - sizes and counts */
+int
+ledger_stats(struct ledger *l, struct ledger_stats *st)
+{
+	char	path[4096];
+	MDB_envinfo info;
+	MDB_stat ms;
+	MDB_txn	*txn;
+	struct stat sb;
+	int	rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = txn_begin(l, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	rc = mdb_stat(txn, l->recs, &ms);
+	mdb_env_info(l->env, &info);
+	txn_abort(l, txn);
+	if (rc)
+		return rc;
+	st->entries = ms.ms_entries;
+	st->depth = ms.ms_depth;
+	st->page_size = ms.ms_psize;
+	st->map_size = info.me_mapsize;
+	st->map_used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	st->max_readers = info.me_maxreaders;
+	st->readers = info.me_numreaders;
+	st->format = LEDGER_FORMAT;
+	st->grows = l->grows;
+	snprintf(path, sizeof(path), "%s/data.mdb", l->path);
+	if (stat(path, &sb) == 0)
+		st->file_size = (uint64_t)sb.st_size;
+	return 0;
+}
+
+struct verify_ctx {
+	ledger_problem_fn fn;
+	void		*arg;
+	uint64_t	checked;
+	uint64_t	bad;
+	struct buf	why;
+};
+
+static int
+verify_one(const char *key, size_t keylen, const struct ledger_rec *r,
+    void *arg)
+{
+	struct verify_ctx *v = arg;
+
+	v->checked++;
+	if (r == NULL) {
+		v->bad++;
+		v->fn(key, keylen, "record cannot be decoded", v->arg);
+	} else if (ledger_rec_check(key, keylen, r, &v->why) < 0) {
+		v->bad++;
+		v->fn(key, keylen, BUF_STR(&v->why), v->arg);
+	}
+	return 0;
+}
+
+/* ledger_verify - decode and check every record */
+int
+ledger_verify(struct ledger *l, ledger_problem_fn fn, void *arg,
+    uint64_t *checked, uint64_t *bad)
+{
+	struct verify_ctx v = { fn, arg, 0, 0, BUF_INIT };
+	int	rc = ledger_iter(l, NULL, verify_one, &v);
+
+	buf_free(&v.why);
+	*checked = v.checked;
+	*bad = v.bad;
+	return rc;
+}
+
+/* ledger_backup - compacted copy into destdir/data.mdb, written atomically */
+int
+ledger_backup(struct ledger *l, const char *dest, struct buf *err)
+{
+	struct buf tmp = BUF_INIT, fin = BUF_INIT;
+	struct stat sb;
+	int	fd = -1, dfd, made = 0, rc = 0;
+
+	if (mkdir(dest, 0750) < 0 && errno != EEXIST) {
+		rc = errno;
+		buf_printf(err, "%s: cannot create: %s", dest, strerror(rc));
+		return rc;
+	}
+	if (buf_printf(&fin, "%s/data.mdb", dest) < 0 ||
+	    buf_printf(&tmp, "%s/.data.mdb.XXXXXX", dest) < 0) {
+		rc = ENOMEM;
+		goto out;
+	}
+	if (lstat(fin.data, &sb) == 0) {
+		rc = EEXIST;
+		buf_printf(err, "%s: exists; will not overwrite a backup",
+		    fin.data);
+		goto out;
+	}
+	if ((fd = mkstemp(tmp.data)) < 0) {
+		rc = errno;
+		buf_printf(err, "%s: %s", tmp.data, strerror(rc));
+		goto out;
+	}
+	made = 1;
+	/* the copy opens its own read transaction: no resize meanwhile */
+	pthread_rwlock_rdlock(&l->lock);
+	rc = mdb_env_copyfd2(l->env, fd, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&l->lock);
+	if (rc) {
+		buf_printf(err, "%s: copy failed: %s", tmp.data,
+		    mdb_strerror(rc));
+		goto out;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		rc = errno;
+		fd = -1;
+		buf_printf(err, "%s: %s", tmp.data, strerror(rc));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, fin.data) < 0) {
+		rc = errno;
+		buf_printf(err, "%s: rename: %s", fin.data, strerror(rc));
+		goto out;
+	}
+	if ((dfd = open(dest, O_RDONLY | O_DIRECTORY)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && made)
+		(void)unlink(tmp.data);
+	buf_free(&tmp);
+	buf_free(&fin);
+	return rc;
+}
+
+/* open_tables - find the two tables; create them in a new environment */
+static int
+open_tables(struct ledger *l, int flags, struct buf *err)
+{
+	MDB_txn	*txn;
+	MDB_dbi	 main_db;
+	MDB_stat ms;
+	static char fmtkey[] = "format";
+	MDB_val	 k = { sizeof(fmtkey) - 1, fmtkey }, v;
+	unsigned fmt = 0;
+	int	 rc, create = 0;
+	char	 num[16];
+
+	if ((rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	rc = mdb_dbi_open(txn, "meta", 0, &l->meta);
+	if (rc == MDB_NOTFOUND) {
+		if ((rc = mdb_dbi_open(txn, NULL, 0, &main_db)) == 0 &&
+		    (rc = mdb_stat(txn, main_db, &ms)) == 0 &&
+		    ms.ms_entries == 0 && (flags & LEDGER_CREATE) &&
+		    !(flags & LEDGER_RDONLY))
+			create = 1;
+		mdb_txn_abort(txn);
+		if (!create) {
+			buf_printf(err, "%s: not an edefter ledger (an LMDB "
+			    "environment without the ledger's tables)", l->path);
+			return EINVAL;
+		}
+		if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &l->meta)) ||
+		    (rc = mdb_dbi_open(txn, "records", MDB_CREATE, &l->recs)))
+			goto fail_txn;
+		snprintf(num, sizeof(num), "%u", LEDGER_FORMAT);
+		v.mv_data = num;
+		v.mv_size = strlen(num);
+		if ((rc = mdb_put(txn, l->meta, &k, &v, 0)) != 0 ||
+		    (rc = mdb_txn_commit(txn)) != 0)
+			goto fail;
+		return 0;
+	}
+	if (rc)
+		goto fail_txn;
+	if ((rc = mdb_dbi_open(txn, "records", 0, &l->recs)) != 0)
+		goto fail_txn;
+	if ((rc = mdb_get(txn, l->meta, &k, &v)) == 0 && v.mv_size < 10) {
+		memcpy(num, v.mv_data, v.mv_size);
+		num[v.mv_size] = '\0';
+		fmt = (unsigned)strtoul(num, NULL, 10);
+	}
+	mdb_txn_commit(txn);		/* keeps the dbi handles */
+	if (fmt == 0 || fmt > LEDGER_FORMAT) {
+		buf_printf(err, "%s: ledger format %u is not supported "
+		    "(this program reads format %d)", l->path, fmt,
+		    LEDGER_FORMAT);
+		return EINVAL;
+	}
+	return 0;
+fail_txn:
+	mdb_txn_abort(txn);
+fail:
+	buf_printf(err, "%s: cannot open the ledger's tables: %s", l->path,
+	    mdb_strerror(rc));
+	return rc;
+}
+
+/* ledger_open - open (or create) the ledger in dir */
+int
+ledger_open(struct ledger **lp, const char *dir, int flags,
+    const struct ledger_opts *opts, struct buf *err)
+{
+	pthread_rwlockattr_t attr;
+	struct ledger *l;
+	struct stat sb;
+	char	path[4096];
+	const char *fs;
+	size_t	map = opts && opts->initial_map ? opts->initial_map : DEFAULT_MAP;
+	int	rc, dead;
+
+	*lp = NULL;
+	if ((flags & LEDGER_CREATE) && mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		rc = errno;
+		buf_printf(err, "%s: cannot create the ledger directory: %s",
+		    dir, strerror(rc));
+		return rc;
+	}
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		rc = stat(dir, &sb) < 0 ? errno : ENOTDIR;
+		buf_printf(err, "%s: ledger directory: %s", dir, strerror(rc));
+		return rc;
+	}
+	if ((fs = netfs_name(dir)) != NULL) {
+		buf_printf(err, "%s: the ledger is on a network file system "
+		    "(%s); LMDB needs a local disk", dir, fs);
+		return EXDEV;
+	}
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			buf_printf(err, "%s: not a regular file", path);
+			return EINVAL;
+		}
+		if ((size_t)sb.st_size > map)
+			map = (size_t)sb.st_size;
+	} else if (!(flags & LEDGER_CREATE)) {
+		rc = errno;
+		buf_printf(err, "%s: no ledger here (%s: %s)", dir, path,
+		    strerror(rc));
+		return rc;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL || (l->path = strdup(dir)) ==
+	    NULL) {
+		free(l);
+		buf_printf(err, "%s: out of memory", dir);
+		return ENOMEM;
+	}
+	l->max_map = opts && opts->max_map ? opts->max_map : DEFAULT_MAXMAP;
+	if (map > l->max_map)
+		l->max_map = map;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&l->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if ((rc = mdb_env_create(&l->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(l->env, 4)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(l->env, MAX_READERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(l->env, map)) != 0) {
+		buf_printf(err, "%s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	rc = mdb_env_open(l->env, dir, MDB_NOTLS | (flags & LEDGER_RDONLY ?
+	    MDB_RDONLY : 0), 0660);
+	if (rc) {
+		if (rc == MDB_INVALID)
+			buf_printf(err, "%s: not an LMDB environment (%s)", path,
+			    mdb_strerror(rc));
+		else
+			buf_printf(err, "%s: cannot open the ledger: %s", dir,
+			    mdb_strerror(rc));
+		goto fail;
+	}
+	(void)mdb_reader_check(l->env, &dead);
+	if ((rc = open_tables(l, flags, err)) != 0)
+		goto fail;
+	*lp = l;
+	return 0;
+fail:
+	ledger_close(l);
+	return rc;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->env)
+		mdb_env_close(l->env);
+	pthread_rwlock_destroy(&l->lock);
+	free(l->path);
+	free(l);
+}
