@@ -45,6 +45,7 @@ say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 .PHONY: all check deps unit install clean
 
@@ -86,7 +87,8 @@ unit: $(UNIT)
 
 # ---- packages -----------------------------------------------------------
 DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
-		   libcurl4-openssl-dev libjansson-dev clang python3
+		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
+		   postfix miltertest samba rclone fuse3 mandoc
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -105,6 +107,7 @@ deps:
 # ---- tests --------------------------------------------------------------
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory CC=clang O=build-clang all unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
 	$(Q)tests/run.sh --build $(O) --san-build build-san
 
@@ -114,6 +117,6 @@ install: all
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -75,7 +75,7 @@ reject(struct imp *im, size_t index, json_t *o, const char *fmt, ...)
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	if (h)
-		log_kv(&b, " uniqueHash", h);
+		log_kv(&b, "uniqueHash", h);
 	log_err("%s: record %zu rejected: %s", im->file, index, BUF_STR(&b));
 	buf_free(&b);
 	im->rejected++;
@@ -259,6 +259,12 @@ record(struct imp *im, size_t index, json_t *o)
 		goto out;
 	}
 	rcpt = json_string_value(json_object_get(o, "recipientEmail"));
+	for (s = rcpt; s && *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f) {
+			reject(im, index, o, "recipientEmail holds control "
+			    "characters");
+			goto out;
+		}
 	rcpts = rcpt ? xstrdup(rcpt) : hash ? hash_rcpt(hash, joined.data) :
 	    NULL;
 	if (rcpts == NULL) {
@@ -270,8 +276,11 @@ record(struct imp *im, size_t index, json_t *o)
 	for (r = strtok_r(rcpts, ",; \t", &save); r;
 	    r = strtok_r(NULL, ",; \t", &save)) {
 		if (addr_valid(r, strlen(r)) < 0) {
-			reject(im, index, o, "recipient '%s' is not a mail "
-			    "address", r);
+			struct buf e = BUF_INIT;
+			log_escape(&e, r, strlen(r));
+			reject(im, index, o, "recipient %s is not a mail "
+			    "address", BUF_STR(&e));
+			buf_free(&e);
 			continue;
 		}
 		memset(&it, 0, sizeof(it));
@@ -450,18 +459,20 @@ ctl_import(struct ctl *ctl, int argc, char **argv)
 	json_array_foreach(recs, i, o)
 		record(&im, i + 1, o);
 	status = EX_OK;
-	if (im.n > 0) {
-		if ((status = ctl_open(ctl, LEDGER_CREATE)) == EX_OK &&
-		    (rc = flush(&im, ctl->l)) != 0) {
-			log_err("%s: import failed, nothing of the failed batch "
-			    "recorded: %s", ledger_path(ctl->l),
-			    ledger_strerror(rc));
-			status = EX_IOERR;
-		}
+	if (im.n > 0 && (status = ctl_open(ctl, LEDGER_CREATE)) != EX_OK) {
+		log_err("%s: nothing imported", im.file);
+		goto out;
+	}
+	if (im.n > 0 && (rc = flush(&im, ctl->l)) != 0) {
+		log_err("%s: import stopped, the failed batch of %d records "
+		    "not recorded: %s", ledger_path(ctl->l), BATCH,
+		    ledger_strerror(rc));
+		status = EX_IOERR;
 	}
 	printf("%lu imported, %lu already present (%lu moved to an earlier "
 	    "date), %lu skipped, %lu rejected\n", im.imported, im.present,
 	    im.earlier, im.skipped, im.rejected);
+out:
 	for (i = 0; i < im.n; i++)
 		for (k = 0; k < 4; k++)
 			free(im.v[i].own[k]);

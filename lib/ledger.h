@@ -109,8 +109,8 @@ struct ledger_stats {
 };
 
 struct ledger_opts {
-	size_t	initial_map;		/* 0: default (16 MiB) */
-	size_t	max_map;		/* 0: default (64 GiB) */
+	size_t	initial_map;		/* 0: $EDEFTER_LEDGER_MAPSIZE or 16 MiB */
+	size_t	max_map;		/* 0: $EDEFTER_LEDGER_MAXMAP or 64 GiB */
 };
 
 #define LEDGER_RDONLY	0x1

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "ledger.h"
 
 #define DEFAULT_MAP	(16UL << 20)
@@ -96,6 +97,27 @@ netfs_name(const char *dir)
 		if ((long)(unsigned)sfs.f_type == (long)(unsigned)netfs[i].magic)
 			return netfs[i].name;
 	return NULL;
+}
+
+/* netfs_parent - the network file system holding dir's parent, or NULL */
+static const char *
+netfs_parent(const char *dir)
+{
+	char	parent[4096], *slash;
+
+	if (strlen(dir) >= sizeof(parent))
+		return NULL;
+	strcpy(parent, dir);
+	while ((slash = strrchr(parent, '/')) != NULL && slash[1] == '\0' &&
+	    slash != parent)
+		*slash = '\0';
+	if ((slash = strrchr(parent, '/')) == NULL)
+		strcpy(parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	return netfs_name(parent);
 }
 
 /* txn_begin - begin with l->lock held shared; retries what can be retried */
@@ -595,6 +617,20 @@ fail:
 	return rc;
 }
 
+/* env_size - the caller's size, else the environment's, else the default */
+static size_t
+env_size(const char *name, size_t given, size_t def)
+{
+	const char *s = getenv(name);
+	long long v;
+
+	if (given)
+		return given;
+	if (s && conf_parse_size(s, &v) == 0 && v >= 32768)
+		return (size_t)v;
+	return def;
+}
+
 /* ledger_open - open (or create) the ledger in dir */
 int
 ledger_open(struct ledger **lp, const char *dir, int flags,
@@ -605,10 +641,16 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 	struct stat sb;
 	char	path[4096];
 	const char *fs;
-	size_t	map = opts && opts->initial_map ? opts->initial_map : DEFAULT_MAP;
+	size_t	map = env_size("EDEFTER_LEDGER_MAPSIZE", opts ? opts->initial_map :
+	    0, DEFAULT_MAP);
 	int	rc, dead;
 
 	*lp = NULL;
+	if ((fs = netfs_name(dir)) != NULL || (fs = netfs_parent(dir)) != NULL) {
+		buf_printf(err, "%s: the ledger is on a network file system "
+		    "(%s); LMDB needs a local disk", dir, fs);
+		return EXDEV;
+	}
 	if ((flags & LEDGER_CREATE) && mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		rc = errno;
 		buf_printf(err, "%s: cannot create the ledger directory: %s",
@@ -617,13 +659,13 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 	}
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		rc = stat(dir, &sb) < 0 ? errno : ENOTDIR;
-		buf_printf(err, "%s: ledger directory: %s", dir, strerror(rc));
+		if (rc == ENOENT)
+			buf_printf(err, "%s: no ledger here (no such directory)",
+			    dir);
+		else
+			buf_printf(err, "%s: ledger directory: %s", dir,
+			    strerror(rc));
 		return rc;
-	}
-	if ((fs = netfs_name(dir)) != NULL) {
-		buf_printf(err, "%s: the ledger is on a network file system "
-		    "(%s); LMDB needs a local disk", dir, fs);
-		return EXDEV;
 	}
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	if (stat(path, &sb) == 0) {
@@ -645,7 +687,8 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 		buf_printf(err, "%s: out of memory", dir);
 		return ENOMEM;
 	}
-	l->max_map = opts && opts->max_map ? opts->max_map : DEFAULT_MAXMAP;
+	l->max_map = env_size("EDEFTER_LEDGER_MAXMAP", opts ? opts->max_map : 0,
+	    DEFAULT_MAXMAP);
 	if (map > l->max_map)
 		l->max_map = map;
 	pthread_rwlockattr_init(&attr);
