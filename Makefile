@@ -58,7 +58,11 @@ CTL_SRC		:= $(wildcard ctl/*.c)
 CTL		:= $(O)/edefterctl
 CTL_LIBS	:= -llmdb -ljansson
 
-PROGS		:= $(CTL)
+MILTER_SRC	:= $(wildcard milter/*.c)
+MILTER		:= $(O)/edefter-milter
+MILTER_LIBS	:= -lmilter -llmdb
+
+PROGS		:= $(CTL) $(MILTER)
 
 # ---- unit tests ---------------------------------------------------------
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
@@ -78,6 +82,9 @@ $(LIB): $(call OBJ,$(LIB_SRC))
 
 $(CTL): $(call OBJ,$(CTL_SRC)) $(LIB)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
+
+$(MILTER): $(call OBJ,$(MILTER_SRC)) $(LIB)
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 $(O)/tests/%: $(O)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
