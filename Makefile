@@ -47,7 +47,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check deps unit install clean
+.PHONY: all check deps unit install clean fuzz fuzz-run
 
 # ---- the library --------------------------------------------------------
 LIB_SRC		:= $(wildcard lib/*.c)
@@ -58,16 +58,22 @@ CTL_SRC		:= $(wildcard ctl/*.c)
 CTL		:= $(O)/edefterctl
 CTL_LIBS	:= -llmdb -ljansson
 
+SCAN_SRC	:= $(wildcard scanner/*.c)
+SCAN_CORE	:= $(filter-out scanner/main.c,$(SCAN_SRC))
+SCAN_LIB	:= $(O)/libscan.a
+SCAN		:= $(O)/edefter-scan
+SCAN_LIBS	:= -lcurl -llmdb
+
 MILTER_SRC	:= $(wildcard milter/*.c)
 MILTER		:= $(O)/edefter-milter
 MILTER_LIBS	:= -lmilter -llmdb
 
-PROGS		:= $(CTL) $(MILTER)
+PROGS		:= $(CTL) $(MILTER) $(SCAN)
 
 # ---- unit tests ---------------------------------------------------------
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT		:= $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
-UNIT_LIBS	:= -llmdb -ljansson
+UNIT_LIBS	:= -llmdb -ljansson -lcurl
 
 OBJ		= $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -83,14 +89,55 @@ $(LIB): $(call OBJ,$(LIB_SRC))
 $(CTL): $(call OBJ,$(CTL_SRC)) $(LIB)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
+$(SCAN_LIB): $(call OBJ,$(SCAN_CORE))
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(SCAN): $(O)/scanner/main.o $(SCAN_LIB) $(LIB)
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(SCAN_LIBS)
+
 $(MILTER): $(call OBJ,$(MILTER_SRC)) $(LIB)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
-$(O)/tests/%: $(O)/tests/unit/%.o $(LIB)
+$(O)/tests/unit/%.o: ED_CPPFLAGS += -Iscanner
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(SCAN_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 unit: $(UNIT)
+
+# ---- fuzzing (clang's libFuzzer) ---------------------------------------
+FUZZ_SECONDS	?= 20
+FUZZ_O		:= build-fuzz
+FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -Ilib -Iscanner -g -O1 \
+		   -fsanitize=fuzzer,address,undefined
+FUZZ_TARGETS	:= $(FUZZ_O)/fuzz_mime $(FUZZ_O)/fuzz_names $(FUZZ_O)/fuzz_csv
+FUZZ_LIBSRC	:= lib/buf.c lib/names.c lib/json.c lib/addr.c lib/log.c
+
+fuzz: $(FUZZ_TARGETS)
+
+$(FUZZ_O)/fuzz_mime: tests/fuzz/fuzz_mime.c lib/mime.c lib/rfc2047.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
+
+$(FUZZ_O)/fuzz_names: tests/fuzz/fuzz_names.c lib/ledger_rec.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
+
+$(FUZZ_O)/fuzz_csv: tests/fuzz/fuzz_csv.c scanner/companies.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
+
+# fuzz-run - each target for FUZZ_SECONDS on a copy of its corpus
+fuzz-run: fuzz
+	@for t in mime names csv; do \
+	    rm -rf $(FUZZ_O)/corpus-$$t && mkdir -p $(FUZZ_O)/corpus-$$t && \
+	    cp tests/fuzz/corpus/$$t/* $(FUZZ_O)/corpus-$$t/ && \
+	    $(FUZZ_O)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -print_final_stats=1 $(FUZZ_O)/corpus-$$t \
+	        >$(FUZZ_O)/fuzz_$$t.log 2>&1 || { tail -n 30 $(FUZZ_O)/fuzz_$$t.log; exit 1; }; \
+	    echo "fuzz_$$t: $$(grep -m1 stat::number_of_executed_units $(FUZZ_O)/fuzz_$$t.log | awk '{print $$2}') runs in $(FUZZ_SECONDS)s, no crash"; \
+	done
 
 # ---- packages -----------------------------------------------------------
 DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
@@ -116,6 +163,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)$(MAKE) --no-print-directory CC=clang O=build-clang all unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)tests/run.sh --build $(O) --san-build build-san
 
 # ---- install ------------------------------------------------------------
@@ -124,6 +172,6 @@ install: all
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 
 clean:
-	rm -rf build build-san build-clang
+	rm -rf build build-san build-clang build-fuzz
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

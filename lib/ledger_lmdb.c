@@ -641,9 +641,14 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 	struct stat sb;
 	char	path[4096];
 	const char *fs;
+	size_t	max_map = env_size("EDEFTER_LEDGER_MAXMAP", opts ? opts->max_map :
+	    0, DEFAULT_MAXMAP);
 	size_t	map = env_size("EDEFTER_LEDGER_MAPSIZE", opts ? opts->initial_map :
 	    0, DEFAULT_MAP);
 	int	rc, dead;
+
+	if (map > max_map)
+		map = max_map;
 
 	*lp = NULL;
 	if ((fs = netfs_name(dir)) != NULL || (fs = netfs_parent(dir)) != NULL) {
@@ -687,8 +692,9 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 		buf_printf(err, "%s: out of memory", dir);
 		return ENOMEM;
 	}
-	l->max_map = env_size("EDEFTER_LEDGER_MAXMAP", opts ? opts->max_map : 0,
-	    DEFAULT_MAXMAP);
+	/* the map starts at the initial size, bounded by the maximum, but
+	 * never below what the file already holds */
+	l->max_map = max_map;
 	if (map > l->max_map)
 		l->max_map = map;
 	pthread_rwlockattr_init(&attr);

@@ -74,10 +74,10 @@ msg_add_name(struct msg *m, const char *name, size_t len)
 	return 0;
 }
 
-static void
+static int
 name_found(const char *name, size_t len, void *arg)
 {
-	(void)msg_add_name(arg, name, len);
+	return msg_add_name(arg, name, len) < 0 ? -1 : 0;
 }
 
 /* conn_trusted - may this client's e-Defter sends be recorded */
@@ -156,7 +156,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		strcpy(c->client, "local");
 	for (i = 0; i < mcfg.ntrusted && !c->trusted_addr; i++)
 		c->trusted_addr = cidr_match(&mcfg.trusted[i], c->client);
-	daemon = smfi_getsymval(ctx, "{daemon_name}");
+	daemon = smfi_getsymval(ctx, (char *)"{daemon_name}");
 	c->pickup = daemon && strcmp(daemon, "pickup") == 0;
 	smfi_setpriv(ctx, c);
 	return SMFIS_CONTINUE;
@@ -174,7 +174,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	msg_free(c->msg);
 	if ((c->msg = msg_new()) == NULL)
 		return SMFIS_TEMPFAIL;
-	auth = smfi_getsymval(ctx, "{auth_authen}");
+	auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
 	if (auth && *auth && (c->msg->sasl_user = strdup(auth)) == NULL)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
@@ -236,6 +236,14 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	    m->msgid.len == 0)
 		rc = buf_set(&m->msgid, value, strlen(value) > 998 ? 998 :
 		    strlen(value));
+	else if (ascii_strcasecmp(name, "Content-Disposition") == 0)
+		m->may_attach = 1;
+	else if (ascii_strcasecmp(name, "Content-Type") == 0) {
+		const char *v = value + strspn(value, " \t\r\n");
+		if (ascii_strncasecmp(v, "multipart/", 10) == 0 ||
+		    strstr(value, "name") != NULL)
+			m->may_attach = 1;
+	}
 	if (rc < 0)
 		return SMFIS_TEMPFAIL;
 	if (!conn_trusted(c, m) || !mcfg.conf.inspect_attachments)
@@ -264,7 +272,7 @@ cb_eoh(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	if (labeled)
 		return SMFIS_CONTINUE;
-	if (m->mime == NULL || !mime_may_attach(m->mime))
+	if (m->mime == NULL || !m->may_attach)
 		return SMFIS_ACCEPT;	/* ordinary mail: leave now */
 	return SMFIS_CONTINUE;
 }
@@ -326,8 +334,10 @@ cb_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+static char milter_name[] = "edefter-milter";
+
 struct smfiDesc edefter_desc = {
-	.xxfi_name = "edefter-milter",
+	.xxfi_name = milter_name,
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT,
 	.xxfi_connect = cb_connect,

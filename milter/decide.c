@@ -188,7 +188,7 @@ now_ms(void)
 sfsistat
 decide_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 {
-	const char *qid = smfi_getsymval(ctx, "i");
+	const char *qid = smfi_getsymval(ctx, (char *)"i");
 	struct buf why = BUF_INIT, line = BUF_INIT, name = BUF_INIT;
 	struct ledger_claim *cl = NULL;
 	struct period_key k;
@@ -225,8 +225,9 @@ decide_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 	log_kv(&line, "queue", qid);
 	log_kv(&line, "client", c->client);
 	if (kind == KIND_INVALID) {
+		buf_adds(&line, " reason=invalid");
 		log_kv(&line, "detail", why.data);
-		log_info("reject %s reason=invalid", line.data);
+		log_info("reject %s", line.data);
 		buf_reset(&line);
 		buf_printf(&line, "e-Defter message refused: %s", why.data);
 		reply(ctx, "550", "5.6.0", line.data);
@@ -242,7 +243,7 @@ decide_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 		    "e-Defter send");
 		goto out;
 	}
-	if (m->n_name && rfc2047_decode_text(&name, BUF_STR(&m->name),
+	if (m->n_name && rfc2047_decode(&name, BUF_STR(&m->name),
 	    m->name.len) < 0)
 		buf_reset(&name);
 	msgid = m->msgid.len ? m->msgid.data : "";
@@ -340,7 +341,7 @@ decide_eom(SMFICTX *ctx, struct conn *c, struct msg *m)
 	buf_reset(&why);
 	buf_printf(&why, "%s %s/%s queue=%s new=%zu retry=%zu removed=%zu",
 	    nnew ? "recorded" : "retry", k.id, period, qid, nnew, nretry, ndup);
-	if (smfi_addheader(ctx, "X-EDefter-Ledger", why.data) != MI_SUCCESS)
+	if (smfi_addheader(ctx, (char *)"X-EDefter-Ledger", why.data) != MI_SUCCESS)
 		log_warn("queue=%s could not add the X-EDefter-Ledger header",
 		    qid);
 	rc = SMFIS_ACCEPT;

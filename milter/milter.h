@@ -36,6 +36,7 @@ struct msg {
 	int		 n_period;
 	int		 n_name;
 	int		 conflict;	/* a header repeated with another value */
+	int		 may_attach;	/* top-level headers allow attachments */
 	char		**rcpt;		/* exactly as given in RCPT TO */
 	size_t		 nrcpt;
 	int		 too_many;	/* more than MAX_RCPTS */

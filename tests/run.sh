@@ -46,7 +46,7 @@ for p in "${programs[@]}"; do
 	start=$SECONDS
 	case $p in
 	*.sh) bash "$p" >"$log" 2>&1 </dev/null ;;
-	*) "$p" >"$log" 2>&1 </dev/null ;;
+	*) (cd "$top" && "$p") >"$log" 2>&1 </dev/null ;;
 	esac
 	rc=$?
 	ok=$(grep -c '^ok ' "$log" | tr -d ' ')

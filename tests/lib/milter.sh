@@ -25,11 +25,17 @@ milter_start() {
 	rm -f "$T/$name.sock"
 	"$BUILD/edefter-milter" -c "$T/$name.conf" -f >"$T/$name.log" 2>&1 &
 	echo $! >"$T/$name.pid"
-	test_at_exit "kill $(cat "$T/$name.pid") 2>/dev/null"
+	test_at_exit "milter_kill $(cat "$T/$name.pid")"
 	test_wait_for 10 test -S "$T/$name.sock" || {
 		cat "$T/$name.log" >&2
 		return 1
 	}
+}
+
+# milter_kill PID - stop it and wait until it is gone
+milter_kill() {
+	kill "$1" 2>/dev/null || return 0
+	test_wait_for 10 eval "! kill -0 $1 2>/dev/null"
 }
 
 milter_pid() {

@@ -4,10 +4,11 @@
 #   pf_setup DIR SMTPD_PORT SINK_PORT   write DIR/etc/{main,master}.cf
 #   pf_milter DIR SOCKETSPEC [CMD_TIMEOUT [CONTENT_TIMEOUT]]
 #   pf_set DIR 'name = value'...        more main.cf settings
-#   pf_start DIR / pf_stop DIR          start, stop (and wait for master)
+#   pf_start DIR / pf_stop DIR          start; stop and wait until gone
 #   pf_sendmail DIR args...             submit through the pickup queue
 #   pf_flush DIR                        wake pickup, retry the whole queue
 #   pf_queue_empty DIR                  true when nothing is queued
+#   pf_queue_count DIR                  how many messages are queued
 #   pf_log DIR                          the path of the maillog
 #
 # Layout under DIR: etc/ (config_directory), spool/ (queue_directory),
@@ -47,8 +48,12 @@ _pf_master_pid() {
 	[ -r "$pidfile" ] || return 1
 	pid=$(tr -dc '0-9' <"$pidfile")
 	[ -n "$pid" ] || return 1
-	# The pid file outlives the master; make sure the PID is still ours.
+	# The pid file outlives the master; make sure the PID is still ours
+	# and alive (a zombie waits for init, not for us).
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = master ] || return 1
+	case $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) in
+	Z | X | '') return 1 ;;
+	esac
 	echo "$pid"
 }
 
@@ -104,8 +109,9 @@ bounce_queue_lifetime = 1d
 maximal_queue_lifetime = 1d
 EOF
 
-	# Same services as Debian's master.cf, no chroot, and pickup woken
-	# every second so maildrop retries do not wait a minute.
+	# Debian's services less local delivery, TLS and pipes; no chroot;
+	# pickup and qmgr woken every second so that retries from maildrop
+	# (a milter that tempfailed) do not wait a minute.
 	cat >"$dir/etc/master.cf" <<EOF || return 1
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 127.0.0.1:$smtpd_port inet n -  n       -       -       smtpd
@@ -130,7 +136,34 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-	postconf -c "$dir/etc" mail_version >/dev/null || return 1
+	_pf_cool "$dir" || return 1
+	_pf_queue_dirs "$dir/spool"
+}
+
+# _pf_queue_dirs - create the queue directories with Postfix's owners and
+# modes, so that sendmail works even before pf_start ("postfix check"
+# would create them too, but takes seconds to do it)
+_pf_queue_dirs() {
+	local q=$1 d
+	for d in active bounce corrupt defer deferred flush hold incoming \
+	    private saved trace; do
+		mkdir -p "$q/$d" && chown postfix:root "$q/$d" &&
+		    chmod 0700 "$q/$d" || return 1
+	done
+	mkdir -p "$q/maildrop" "$q/public" "$q/pid" || return 1
+	chown postfix:postdrop "$q/maildrop" "$q/public" || return 1
+	chmod 0730 "$q/maildrop" || return 1
+	chmod 0710 "$q/public" || return 1
+	chmod 0755 "$q/pid" || return 1
+}
+
+# _pf_cool - date DIR's config files 10 s back: Postfix will not read a
+# file changed in the last 2 s (it waits, in steps of 0.3 s, for it to
+# settle), which would slow every start and reload
+_pf_cool() {
+	local past
+	past=$(($(date +%s) - 10))
+	touch -m -d "@$past" "$1/etc/main.cf" "$1/etc/master.cf"
 }
 
 # pf_set - set main.cf parameters ('name = value' each); reload if running
@@ -139,6 +172,7 @@ pf_set() {
 	dir=$(_pf_abs "$1") || return 1
 	shift
 	postconf -c "$dir/etc" -e "$@" || return 1
+	_pf_cool "$dir" || return 1
 	if _pf_master_pid "$dir" >/dev/null; then
 		postfix -c "$dir/etc" reload >/dev/null 2>&1 || return 1
 	fi
@@ -164,18 +198,23 @@ pf_milter() {
 
 # pf_start - start DIR's Postfix and wait until smtpd's port listens
 pf_start() {
-	local dir port i
+	local dir port pid i
 	dir=$(_pf_abs "$1") || return 1
+	port=$(awk '$2 == "inet" { n = split($1, a, ":"); print a[n]; exit }' \
+	    "$dir/etc/master.cf")
+	if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+		echo "pf_start: port $port is already in use" >&2
+		return 1
+	fi
 	if ! postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1; then
 		echo "pf_start: postfix start failed:" >&2
 		cat "$dir/start.log" >&2
 		return 1
 	fi
-	port=$(awk '$2 == "inet" { n = split($1, a, ":"); print a[n]; exit }' \
-	    "$dir/etc/master.cf")
+	# The master opens smtpd's listening socket itself.
 	for i in $(seq 1 200); do
-		if _pf_master_pid "$dir" >/dev/null &&
-		    ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+		if pid=$(_pf_master_pid "$dir") &&
+		    ss -Hltnp "sport = :$port" 2>/dev/null | grep -q "pid=$pid,"; then
 			return 0
 		fi
 		sleep 0.05
@@ -185,18 +224,30 @@ pf_start() {
 	return 1
 }
 
-# pf_stop - stop DIR's Postfix and make sure its master process is gone
+# _pf_group - print the live PIDs of process group PGID (master's group)
+_pf_group() {
+	ps -e -o pid= -o pgid= -o stat= |
+	    awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'
+}
+
+# pf_stop - stop DIR's Postfix and make sure its processes are gone
 pf_stop() {
-	local dir pid i
+	local dir pid i left
 	dir=$(_pf_abs "$1") || return 1
 	pid=$(_pf_master_pid "$dir") || return 0
-	postfix -c "$dir/etc" stop >/dev/null 2>&1
+	# "postfix stop" sends the master this same SIGTERM, then polls once
+	# a second; polling here is quicker.  The master leads a process group
+	# of its own, with all of its children in it.
+	kill -TERM "$pid" 2>/dev/null
 	for i in $(seq 1 200); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		left=$(_pf_group "$pid")
+		[ -z "$left" ] && return 0
 		sleep 0.05
 	done
-	echo "pf_stop: master $pid did not stop; killing it" >&2
-	kill -KILL "$pid" 2>/dev/null
+	echo "pf_stop: Postfix group $pid did not stop; killing" $left >&2
+	for i in $left; do
+		kill -KILL "$i" 2>/dev/null
+	done
 	return 0
 }
 
@@ -205,6 +256,11 @@ pf_sendmail() {
 	local dir
 	dir=$(_pf_abs "$1") || return 1
 	shift
+	# Without a maildrop directory postdrop retries for ever.
+	if [ ! -d "$dir/spool/maildrop" ]; then
+		echo "pf_sendmail: $dir has no maildrop; run pf_setup" >&2
+		return 1
+	fi
 	sendmail -C "$dir/etc" "$@"
 }
 

@@ -63,6 +63,14 @@ function body(conn, text)
 	return mt.getreply(conn)
 end
 
+-- eom_has - mt.eom_check that reports a bad call instead of dying
+-- silently; MT_SMTPREPLY compares the whole "code xcode text" reply
+function eom_has(conn, op, ...)
+	local ok, r = pcall(mt.eom_check, conn, op, ...)
+	expect(ok, "mt.eom_check: " .. tostring(r))
+	return r
+end
+
 function eom(conn)
 	step("eom", mt.eom, conn)
 	return mt.getreply(conn)

@@ -3,9 +3,9 @@ dofile(os.getenv("LUA_DIR") .. "/common.lua")
 local conn = open("127.0.0.1")
 expect(send(conn, "Q1FIRST", { "<Firma@Firma.example>" }, "1234567890",
     "2025-10", "<first@ofis.example>") == SMFIR_ACCEPT, "first send accepted")
-expect(mt.eom_check(conn, MT_HDRADD, "X-EDefter-Ledger"),
+expect(eom_has(conn, MT_HDRADD, "X-EDefter-Ledger"),
     "X-EDefter-Ledger trace header added")
-expect(not mt.eom_check(conn, MT_RCPTDELETE, "<Firma@Firma.example>"),
+expect(not eom_has(conn, MT_RCPTDELETE, "<Firma@Firma.example>"),
     "recipient kept")
-expect(not mt.eom_check(conn, MT_HDRDELETE), "no header removed")
+expect(not eom_has(conn, MT_HDRDELETE), "no header removed")
 mt.disconnect(conn)

@@ -24,6 +24,7 @@ if r == SMFIR_CONTINUE then
 else
 	expect(r == SMFIR_ACCEPT, "multipart accepted early")
 end
-expect(not mt.eom_check(conn, MT_HDRADD), "no header added")
-expect(not mt.eom_check(conn, MT_RCPTDELETE), "no recipient removed")
+expect(not eom_has(conn, MT_HDRADD), "no header added")
+expect(not eom_has(conn, MT_RCPTDELETE, "<x@firma.example>"),
+    "no recipient removed")
 mt.disconnect(conn)

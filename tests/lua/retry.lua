@@ -8,5 +8,6 @@ mt.disconnect(conn)
 conn = open("127.0.0.1")
 expect(send(conn, "Q4B", { "<r@firma.example>" }, "10000000146", "2025-12",
     "<same@ofis.example>") == SMFIR_ACCEPT, "retry accepted")
-expect(not mt.eom_check(conn, MT_RCPTDELETE), "nobody removed")
+expect(not eom_has(conn, MT_RCPTDELETE, "<r@firma.example>"),
+    "nobody removed")
 mt.disconnect(conn)

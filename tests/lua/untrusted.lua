@@ -3,11 +3,11 @@ dofile(os.getenv("LUA_DIR") .. "/common.lua")
 local conn = open("192.0.2.7")
 expect(send(conn, "Q5", { "<u@firma.example>" }, "1234567890", "2025-11",
     "<u1@elsewhere.example>") == SMFIR_ACCEPT, "accepted")
-expect(mt.eom_check(conn, MT_HDRDELETE, "X-EDefter-Company"),
+expect(eom_has(conn, MT_HDRDELETE, "X-EDefter-Company"),
     "X-EDefter-Company removed")
-expect(mt.eom_check(conn, MT_HDRDELETE, "X-EDefter-Period"),
+expect(eom_has(conn, MT_HDRDELETE, "X-EDefter-Period"),
     "X-EDefter-Period removed")
-expect(not mt.eom_check(conn, MT_HDRADD, "X-EDefter-Ledger"),
+expect(not eom_has(conn, MT_HDRADD, "X-EDefter-Ledger"),
     "no trace header")
 -- ordinary mail from an untrusted client is let go at end of headers
 envelope(conn, "Q5B", { "<u@firma.example>" })
@@ -21,6 +21,6 @@ expect(headers(conn, edefter_headers("1234567890", "2025-11",
     "<u2@ofis.example>")) == SMFIR_CONTINUE, "authenticated: continue")
 if not mt.test_option(conn, SMFIP_NOBODY) then body(conn, "x\r\n") end
 expect(eom(conn) == SMFIR_ACCEPT, "authenticated send accepted")
-expect(mt.eom_check(conn, MT_HDRADD, "X-EDefter-Ledger"),
+expect(eom_has(conn, MT_HDRADD, "X-EDefter-Ledger"),
     "authenticated send recorded")
 mt.disconnect(conn)

@@ -1,0 +1,756 @@
+/*
+ * companies - the companies CSV file; see companies.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "companies.h"
+#include "json.h"
+#include "names.h"
+
+#define MAX_FIELDS	256		/* fields kept per row */
+#define SHOW_MAX	64		/* bytes of a value shown */
+
+enum { COL_VKN, COL_TCKN, COL_NAME, COL_EMAILS, NCOLS };
+
+static const char *const col_names[NCOLS] = {
+	"vkn", "tckn", "name", "emails",
+};
+
+/* What can be wrong with a row before its values are looked at. */
+enum row_err { ROW_OK, ROW_NEWLINE, ROW_OPEN_QUOTE, ROW_AFTER_QUOTE };
+
+struct csv {
+	const char	*p, *end;	/* UTF-8 text still to read */
+	unsigned long	 line;		/* line number at p */
+	char		 sep;
+};
+
+struct row {
+	struct buf	 f[MAX_FIELDS];
+	size_t		 nf;		/* may exceed MAX_FIELDS */
+	unsigned long	 line;
+	enum row_err	 err;
+	size_t		 errfield;
+};
+
+struct ctx {
+	const char	*name;		/* for diagnostics */
+	companies_err_fn report;
+	void		*arg;
+	int		 cp1254;	/* U+FFFD marks unconvertible bytes */
+	int		 col[NCOLS];	/* field index, -1 if absent */
+	size_t		 nf;		/* fields in the header */
+	struct companies *out;
+	size_t		 cap;
+};
+
+/* complain - report one problem at a line */
+static void
+complain(struct ctx *c, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+complain(struct ctx *c, unsigned long line, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list	ap;
+
+	if (c->report == NULL)
+		return;
+	va_start(ap, fmt);
+	if (buf_printf(&b, "%s:%lu: ", c->name, line) == 0 &&
+	    buf_vprintf(&b, fmt, ap) == 0)
+		c->report(c->arg, line, b.data);
+	else
+		c->report(c->arg, line, "out of memory");
+	va_end(ap);
+	buf_free(&b);
+}
+
+/*
+ * show - a value from the file, fit for a log line: control bytes and
+ * bytes that are not UTF-8 escaped, long values cut with "...".  The
+ * result lives in a static buffer: one value per message.
+ */
+static const char *
+show(const char *s, size_t n)
+{
+	static struct buf b;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	i = 0, k;
+	int	rc;
+
+	buf_reset(&b);
+	while (i < n && b.len < SHOW_MAX) {
+		k = 1;
+		if (u[i] >= 0x80) {
+			k = 2 + (u[i] >= 0xe0) + (u[i] >= 0xf0);
+			if (k > n - i || utf8_valid_prefix(s + i, k) != k)
+				k = 0;
+		} else if (u[i] < ' ' || u[i] == 0x7f)
+			k = 0;
+		if (k)
+			rc = buf_add(&b, s + i, k);
+		else
+			rc = buf_printf(&b, "\\x%02x", u[i]);
+		if (rc < 0)
+			break;
+		i += k ? k : 1;
+	}
+	if (i < n)
+		buf_adds(&b, "...");
+	return BUF_STR(&b);
+}
+
+/* csv_eol - at a line end? Skip it and count the line */
+static int
+csv_eol(struct csv *cs)
+{
+	if (cs->p < cs->end && *cs->p == '\r') {
+		cs->p++;
+		if (cs->p < cs->end && *cs->p == '\n')
+			cs->p++;
+	} else if (cs->p < cs->end && *cs->p == '\n')
+		cs->p++;
+	else
+		return 0;
+	cs->line++;
+	return 1;
+}
+
+/* csv_resync - after an unclosed quote, go on at the line after start */
+static void
+csv_resync(struct csv *cs, const char *start, unsigned long line)
+{
+	cs->p = start;
+	cs->line = line;
+	while (cs->p < cs->end && *cs->p != '\r' && *cs->p != '\n')
+		cs->p++;
+	csv_eol(cs);
+}
+
+/* csv_quoted - a quoted field from after its opening quote */
+static int
+csv_quoted(struct csv *cs, struct row *r, struct buf *f)
+{
+	const char *start;
+
+	for (;;) {
+		if (cs->p >= cs->end)
+			return -1;
+		if (*cs->p == '"') {
+			if (cs->p + 1 < cs->end && cs->p[1] == '"') {
+				if (f && buf_addc(f, '"') < 0)
+					return -2;
+				cs->p += 2;
+				continue;
+			}
+			cs->p++;
+			return 0;
+		}
+		if (*cs->p == '\r' || *cs->p == '\n') {
+			if (r->err == ROW_OK) {
+				r->err = ROW_NEWLINE;
+				r->errfield = r->nf;
+			}
+			if (f && buf_addc(f, *cs->p) < 0)
+				return -2;
+			start = cs->p;
+			csv_eol(cs);
+			if (cs->p - start == 2 && f && buf_addc(f, '\n') < 0)
+				return -2;
+			continue;
+		}
+		start = cs->p;
+		while (cs->p < cs->end && *cs->p != '"' && *cs->p != '\r' &&
+		    *cs->p != '\n')
+			cs->p++;
+		if (f && buf_add(f, start, (size_t)(cs->p - start)) < 0)
+			return -2;
+	}
+}
+
+/* csv_row - the next record: 1 got one, 0 end of text, -1 no memory */
+static int
+csv_row(struct csv *cs, struct row *r)
+{
+	const char *rstart = cs->p, *s;
+	struct buf *f;
+	int	rc;
+
+	if (cs->p >= cs->end)
+		return 0;
+	r->nf = 0;
+	r->line = cs->line;
+	r->err = ROW_OK;
+	for (;;) {
+		f = r->nf < MAX_FIELDS ? &r->f[r->nf] : NULL;
+		if (f)
+			buf_reset(f);
+		s = cs->p;
+		while (s < cs->end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s < cs->end && *s == '"') {
+			cs->p = s + 1;
+			if ((rc = csv_quoted(cs, r, f)) == -2)
+				return -1;
+			if (rc == -1) {
+				r->err = ROW_OPEN_QUOTE;
+				r->errfield = r->nf++;
+				csv_resync(cs, rstart, r->line);
+				return 1;
+			}
+			while (cs->p < cs->end && (*cs->p == ' ' ||
+			    *cs->p == '\t'))
+				cs->p++;
+			if (cs->p < cs->end && *cs->p != cs->sep &&
+			    *cs->p != '\r' && *cs->p != '\n' &&
+			    r->err == ROW_OK) {
+				r->err = ROW_AFTER_QUOTE;
+				r->errfield = r->nf;
+			}
+		}
+		s = cs->p;
+		while (cs->p < cs->end && *cs->p != cs->sep &&
+		    *cs->p != '\r' && *cs->p != '\n')
+			cs->p++;
+		if (f && buf_add(f, s, (size_t)(cs->p - s)) < 0)
+			return -1;
+		r->nf++;
+		if (cs->p < cs->end && *cs->p == cs->sep) {
+			cs->p++;
+			continue;
+		}
+		csv_eol(cs);
+		return 1;
+	}
+}
+
+/* trim - the field without surrounding blanks */
+static const char *
+trim(const struct buf *f, size_t *len)
+{
+	const char *s = BUF_STR(f), *e = s + f->len;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*len = (size_t)(e - s);
+	return s;
+}
+
+/* row_blank - nothing but blanks in every field */
+static int
+row_blank(const struct row *r)
+{
+	size_t	i, n;
+
+	if (r->nf > MAX_FIELDS)
+		return 0;
+	for (i = 0; i < r->nf; i++) {
+		trim(&r->f[i], &n);
+		if (n)
+			return 0;
+	}
+	return 1;
+}
+
+/* header - find the columns; 0 usable, -1 not */
+static int
+header(struct ctx *c, const struct row *r, int quiet)
+{
+	size_t	i, j, n;
+	const char *s;
+
+	for (j = 0; j < NCOLS; j++)
+		c->col[j] = -1;
+	if (r->err != ROW_OK || r->nf > MAX_FIELDS) {
+		if (!quiet)
+			complain(c, r->line, "unusable header row");
+		return -1;
+	}
+	for (i = 0; i < r->nf; i++) {
+		s = trim(&r->f[i], &n);
+		for (j = 0; j < NCOLS; j++) {
+			if (strlen(col_names[j]) != n ||
+			    ascii_strncasecmp(s, col_names[j], n) != 0)
+				continue;
+			if (c->col[j] >= 0) {
+				if (!quiet)
+					complain(c, r->line, "column '%s' "
+					    "appears twice", col_names[j]);
+				return -1;
+			}
+			c->col[j] = (int)i;
+		}
+	}
+	c->nf = r->nf;
+	if (c->col[COL_VKN] < 0 && c->col[COL_TCKN] < 0) {
+		if (!quiet)
+			complain(c, r->line, "no 'vkn' or 'tckn' column in "
+			    "the header");
+		return -1;
+	}
+	for (j = COL_NAME; j < NCOLS; j++)
+		if (c->col[j] < 0) {
+			if (!quiet)
+				complain(c, r->line, "no '%s' column in the "
+				    "header", col_names[j]);
+			return -1;
+		}
+	return 0;
+}
+
+/* field_text_ok - no control characters, valid in the file's encoding */
+static int
+field_text_ok(struct ctx *c, const struct row *r, int col)
+{
+	const struct buf *f = &r->f[c->col[col]];
+	const char *s = BUF_STR(f);
+	size_t	i;
+
+	for (i = 0; i < f->len; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f) {
+			complain(c, r->line, "control character in '%s': '%s'",
+			    col_names[col], show(s, f->len));
+			return 0;
+		}
+	if (utf8_valid_prefix(s, f->len) != f->len) {
+		complain(c, r->line, "'%s' is not valid UTF-8: '%s'",
+		    col_names[col], show(s, f->len));
+		return 0;
+	}
+	if (c->cp1254 && memmem(s, f->len, "\xef\xbf\xbd", 3)) {
+		complain(c, r->line, "'%s' holds bytes that are not "
+		    "Windows-1254 text", col_names[col]);
+		return 0;
+	}
+	return 1;
+}
+
+/* row_id - the row's id from the vkn and/or tckn column */
+static int
+row_id(struct ctx *c, const struct row *r, char *id)
+{
+	const char *v = NULL, *t = NULL, *s;
+	size_t	vn = 0, tn = 0, n, i;
+
+	if (c->col[COL_VKN] >= 0)
+		v = trim(&r->f[c->col[COL_VKN]], &vn);
+	if (c->col[COL_TCKN] >= 0)
+		t = trim(&r->f[c->col[COL_TCKN]], &tn);
+	if (vn && tn && (vn != tn || memcmp(v, t, vn) != 0)) {
+		complain(c, r->line, "vkn '%s' and tckn differ", show(v, vn));
+		return -1;
+	}
+	s = vn ? v : t;
+	n = vn ? vn : tn;
+	if (n == 0) {
+		complain(c, r->line, "no id");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			break;
+	if (i < n || (n != 10 && n != 11)) {
+		complain(c, r->line, "bad id '%s' (not 10 or 11 digits%s)",
+		    show(s, n), i == n && n == 9 ?
+		    "; a leading zero lost?" : "");
+		return -1;
+	}
+	if (!edf_valid_id(s, n)) {
+		complain(c, r->line, "bad id '%s' (VKN/TCKN checksum)",
+		    show(s, n));
+		return -1;
+	}
+	memcpy(id, s, n);
+	id[n] = '\0';
+	return 0;
+}
+
+/* add_addr - append one address unless the company has it already */
+static int
+add_addr(struct company *co, const char *s, size_t n)
+{
+	char	**na, **nl, *a, *l;
+	size_t	i;
+
+	for (i = 0; i < co->naddr; i++)
+		if (strlen(co->lc[i]) == n &&
+		    ascii_strncasecmp(co->lc[i], s, n) == 0)
+			return 0;
+	if ((na = realloc(co->addr, (co->naddr + 1) * sizeof(*na))) == NULL)
+		return -1;
+	co->addr = na;
+	if ((nl = realloc(co->lc, (co->naddr + 1) * sizeof(*nl))) == NULL)
+		return -1;
+	co->lc = nl;
+	if ((a = strndup(s, n)) == NULL)
+		return -1;
+	if ((l = strdup(a)) == NULL) {
+		free(a);
+		return -1;
+	}
+	ascii_lower(l);
+	co->addr[co->naddr] = a;
+	co->lc[co->naddr++] = l;
+	return 0;
+}
+
+/* company_clear - release one company's memory */
+static void
+company_clear(struct company *co)
+{
+	size_t	i;
+
+	for (i = 0; i < co->naddr; i++) {
+		free(co->addr[i]);
+		free(co->lc[i]);
+	}
+	free(co->addr);
+	free(co->lc);
+	free(co->name);
+	memset(co, 0, sizeof(*co));
+}
+
+/* addr_sep - separates addresses in the emails column */
+static int
+addr_sep(char c)
+{
+	return c == ',' || c == ';' || c == ' ' || c == '\t';
+}
+
+/* row_addrs - split and check the address list; 1 ok, 0 bad, -1 memory */
+static int
+row_addrs(struct ctx *c, const struct row *r, struct company *co)
+{
+	const struct buf *f = &r->f[c->col[COL_EMAILS]];
+	const char *s = BUF_STR(f), *e = s + f->len, *a;
+
+	for (;;) {
+		while (s < e && addr_sep(*s))
+			s++;
+		if (s == e)
+			break;
+		for (a = s; s < e && !addr_sep(*s); s++)
+			;
+		if (addr_valid(a, (size_t)(s - a)) < 0) {
+			complain(c, r->line, "bad address '%s'",
+			    show(a, (size_t)(s - a)));
+			return 0;
+		}
+		if (add_addr(co, a, (size_t)(s - a)) < 0)
+			return -1;
+	}
+	if (co->naddr == 0) {
+		complain(c, r->line, "no address");
+		return 0;
+	}
+	return 1;
+}
+
+/* row_use - check a data row and keep it; -1 only when out of memory */
+static int
+row_use(struct ctx *c, const struct row *r)
+{
+	static const char *const why[] = {
+		[ROW_NEWLINE] = "line break inside a quoted field",
+		[ROW_OPEN_QUOTE] = "quote not closed",
+		[ROW_AFTER_QUOTE] = "text after a closing quote",
+	};
+	struct company co;
+	const char *s;
+	size_t	n;
+	int	j, rc;
+
+	if (r->err != ROW_OK) {
+		complain(c, r->line, "%s (field %zu)", why[r->err],
+		    r->errfield + 1);
+		return 0;
+	}
+	if (row_blank(r))
+		return 0;
+	if (r->nf != c->nf) {
+		complain(c, r->line, "%zu fields, the header has %zu", r->nf,
+		    c->nf);
+		return 0;
+	}
+	for (j = 0; j < NCOLS; j++)
+		if (c->col[j] >= 0 && !field_text_ok(c, r, j))
+			return 0;
+	memset(&co, 0, sizeof(co));
+	co.line = r->line;
+	if (row_id(c, r, co.id) < 0)
+		return 0;
+	if ((rc = row_addrs(c, r, &co)) <= 0) {
+		company_clear(&co);
+		return rc;
+	}
+	s = trim(&r->f[c->col[COL_NAME]], &n);
+	if ((co.name = strndup(s, n)) == NULL)
+		goto nomem;
+	if (c->out->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct company *v = realloc(c->out->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			goto nomem;
+		c->out->v = v;
+		c->cap = cap;
+	}
+	c->out->v[c->out->n++] = co;
+	return 0;
+nomem:
+	company_clear(&co);
+	return -1;
+}
+
+/* by_id_line - order by id, then by where it was defined */
+static int
+by_id_line(const void *a, const void *b)
+{
+	const struct company *x = a, *y = b;
+	int	d = strcmp(x->id, y->id);
+
+	if (d)
+		return d;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* dedup - sort, and drop (reporting) every later row of an id */
+static void
+dedup(struct ctx *c)
+{
+	struct companies *l = c->out;
+	size_t	i, k = 0;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), by_id_line);
+	for (i = 0; i < l->n; i++) {
+		if (k > 0 && strcmp(l->v[k - 1].id, l->v[i].id) == 0) {
+			complain(c, l->v[i].line, "duplicate id %s (first at "
+			    "line %lu); row skipped", l->v[i].id,
+			    l->v[k - 1].line);
+			company_clear(&l->v[i]);
+			continue;
+		}
+		l->v[k++] = l->v[i];
+	}
+	l->n = k;
+}
+
+/* from_cp1254 - convert Windows-1254 to UTF-8; U+FFFD for unused bytes */
+static int
+from_cp1254(const char *in, size_t len, struct buf *out)
+{
+	iconv_t	cd;
+	char	*ip = (char *)in, *op;
+	size_t	il = len, ol;
+
+	if ((cd = iconv_open("UTF-8", "CP1254")) == (iconv_t)-1)
+		return errno;
+	if (len > (SIZE_MAX - 1) / 3 || buf_reserve(out, 3 * len) < 0) {
+		iconv_close(cd);
+		return ENOMEM;
+	}
+	op = out->data;
+	ol = 3 * len;
+	while (il > 0) {
+		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+			break;
+		if (errno != EILSEQ && errno != EINVAL)
+			break;
+		if (ol < 3)
+			break;
+		memcpy(op, "\xef\xbf\xbd", 3);
+		op += 3;
+		ol -= 3;
+		ip++;
+		il--;
+	}
+	iconv_close(cd);
+	if (il > 0)
+		return errno ? errno : EILSEQ;
+	out->len = (size_t)(op - out->data);
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* parse - the CSV text, already UTF-8 */
+static int
+parse(struct ctx *c, const char *text, size_t len)
+{
+	static const char seps[] = ";,";
+	struct row *r;
+	struct csv cs;
+	size_t	i, nf[2] = { 0, 0 };
+	int	rc = 0, got = 0, k;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return ENOMEM;
+	/*
+	 * The header row: the first separator that makes it usable; when
+	 * none does, the problems are told for the one that splits it most.
+	 */
+	for (k = 0; k <= 2; k++) {
+		cs.p = text;
+		cs.end = text + len;
+		cs.line = 1;
+		cs.sep = k < 2 ? seps[k] : seps[nf[1] > nf[0]];
+		while ((got = csv_row(&cs, r)) == 1 && row_blank(r))
+			;
+		if (got < 0) {
+			rc = ENOMEM;
+			goto out;
+		}
+		if (got == 0) {
+			complain(c, cs.line, "no header row");
+			rc = EINVAL;
+			goto out;
+		}
+		if (k < 2)
+			nf[k] = r->nf;
+		if (header(c, r, k < 2) == 0)
+			break;
+		if (k == 2) {
+			rc = EINVAL;
+			goto out;
+		}
+	}
+	c->out->sep = cs.sep;
+	while ((got = csv_row(&cs, r)) == 1)
+		if (row_use(c, r) < 0)
+			break;
+	if (got != 0) {
+		rc = ENOMEM;
+		goto out;
+	}
+	dedup(c);
+out:
+	for (i = 0; i < MAX_FIELDS; i++)
+		buf_free(&r->f[i]);
+	free(r);
+	return rc;
+}
+
+/* companies_parse - companies from bytes in memory */
+int
+companies_parse(const char *data, size_t len, const char *name,
+    struct companies *out, companies_err_fn report, void *arg)
+{
+	struct ctx c;
+	struct buf conv = BUF_INIT;
+	const unsigned char *u = (const unsigned char *)data;
+	int	rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.report = report;
+	c.arg = arg;
+	c.out = out;
+	if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) ||
+	    (u[0] == 0xfe && u[1] == 0xff))) {
+		complain(&c, 1, "UTF-16 text: save it as \"CSV UTF-8\" or "
+		    "\"CSV\"");
+		return EINVAL;
+	}
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		out->encoding = "UTF-8 BOM";
+		rc = parse(&c, data + 3, len - 3);
+	} else if (utf8_valid_prefix(data, len) == len) {
+		out->encoding = "UTF-8";
+		rc = parse(&c, data, len);
+	} else {
+		out->encoding = "CP1254";
+		c.cp1254 = 1;
+		if ((rc = from_cp1254(data, len, &conv)) == 0)
+			rc = parse(&c, conv.data, conv.len);
+		else
+			complain(&c, 1, "cannot convert from Windows-1254: %s",
+			    strerror(rc));
+		buf_free(&conv);
+	}
+	if (rc != 0)
+		companies_free(out);
+	return rc;
+}
+
+/* companies_load - companies from a file */
+int
+companies_load(const char *path, struct companies *out,
+    companies_err_fn report, void *arg)
+{
+	struct buf b = BUF_INIT;
+	ssize_t	r;
+	int	fd, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return errno;
+	for (;;) {
+		if (buf_reserve(&b, 65536) < 0) {
+			rc = ENOMEM;
+			break;
+		}
+		r = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		b.len += (size_t)r;
+		if (b.len > COMPANIES_MAX_SIZE) {
+			rc = EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	if (rc == 0)
+		rc = companies_parse(BUF_STR(&b), b.len, path, out, report,
+		    arg);
+	buf_free(&b);
+	return rc;
+}
+
+/* by_id - bsearch comparison of an id string with a company */
+static int
+by_id(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct company *)elem)->id);
+}
+
+/* companies_find - the company with this id, or NULL */
+const struct company *
+companies_find(const struct companies *l, const char *id)
+{
+	if (l->n == 0)
+		return NULL;
+	return bsearch(id, l->v, l->n, sizeof(*l->v), by_id);
+}
+
+/* companies_free - release the list */
+void
+companies_free(struct companies *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		company_clear(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,179 @@
+/*
+ * NAME
+ *	edefter-scan - mail each complete e-Defter period of a share once
+ * SYNOPSIS
+ *	edefter-scan [-c FILE] [-n] run [--dry-run]
+ *	edefter-scan [-c FILE] status [--format table|json]
+ *	edefter-scan [-c FILE] daemon
+ * DESCRIPTION
+ *	See edefter-scan(8) and run.c.  `daemon' runs one pass every
+ *	ScanInterval in a child process of its own, so that a pass stuck on
+ *	a hung share (ended by the watchdog) or any fault of a pass never
+ *	takes the daemon down; SIGTERM ends the current pass and the daemon.
+ * DIAGNOSTICS
+ *	Exit status per sysexits(3): 0 ok, 64 usage, 69 ledger unavailable,
+ *	75 share not usable or MTA deferred (try again), 78 configuration.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "run.h"
+#include "scan.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: edefter-scan [-c FILE] [-n] COMMAND\n"
+	    "  run [--dry-run]                 one pass: send what is complete\n"
+	    "  status [--format table|json]    every period and its state\n"
+	    "  daemon                          run every ScanInterval\n");
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* daemon_loop - a pass in a child every ScanInterval until SIGTERM */
+static int
+daemon_loop(const struct conf *cf)
+{
+	struct pass_opts o = { PASS_RUN, 0, 0 };
+	struct sigaction sa;
+	pid_t	child;
+	int	status;
+	time_t	next;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	log_info("daemon started interval=%llds share=%s", cf->scan_interval,
+	    cf->share_root);
+	while (!stopping) {
+		next = time(NULL) + cf->scan_interval;
+		if ((child = fork()) < 0) {
+			log_err("fork: %s", strerror(errno));
+		} else if (child == 0) {
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			_exit(pass_run(cf, &o));
+		} else {
+			while (waitpid(child, &status, 0) < 0) {
+				if (errno != EINTR)
+					break;
+				if (stopping)
+					kill(child, SIGTERM);
+			}
+			if (WIFSIGNALED(status))
+				log_err("pass ended by signal %d",
+				    WTERMSIG(status));
+			else if (WEXITSTATUS(status) != 0)
+				log_info("pass ended with status %d (retried "
+				    "next pass)", WEXITSTATUS(status));
+		}
+		while (!stopping && time(NULL) < next)
+			sleep(1);
+	}
+	log_info("daemon stopping");
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option run_opts[] = {
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfpath = CONF_DEFAULT_PATH, *cmd;
+	struct pass_opts o = { PASS_RUN, 0, 0 };
+	struct buf err = BUF_INIT;
+	struct conf cf;
+	int	ch, explicit = 0, check = 0, rc, daemon = 0;
+
+	log_open("edefter-scan", LOG_MAIL, LOG_TO_STDERR);
+	while ((ch = getopt(argc, argv, "+c:nh")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfpath = optarg;
+			explicit = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if ((rc = conf_load(&cf, cfpath, explicit, CONF_SCAN, &err)) != 0) {
+		log_err("%s", BUF_STR(&err));
+		buf_free(&err);
+		return rc;
+	}
+	if (check) {
+		conf_print(&cf, CONF_SCAN, stdout);
+		conf_free(&cf);
+		return EX_OK;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", run_opts, NULL)) != -1) {
+		if (ch == 'd' && !strcmp(cmd, "run"))
+			o.mode = PASS_DRY_RUN;
+		else if (ch == 'f' && !strcmp(cmd, "status") &&
+		    (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+			o.json = !strcmp(optarg, "json");
+		else {
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(cmd, "status"))
+		o.mode = PASS_STATUS;
+	else if (!strcmp(cmd, "daemon"))
+		daemon = 1;
+	else if (strcmp(cmd, "run") != 0) {
+		log_err("unknown command '%s'", cmd);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	log_open("edefter-scan", cf.syslog_facility, LOG_TO_SYSLOG |
+	    LOG_TO_STDERR);
+	o.progress = isatty(2) && !o.json;
+	rc = daemon ? daemon_loop(&cf) : pass_run(&cf, &o);
+	conf_free(&cf);
+	buf_free(&err);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/*
+ * NAME
+ *	run - one pass of edefter-scan
+ * DESCRIPTION
+ *	pass_run() does the whole pass of scan.h for `run', `run
+ *	--dry-run' and `status'.  Only `run' takes StateDir's lock, keeps
+ *	what it saw, and submits; the others change nothing.
+ * DIAGNOSTICS
+ *	Returns the exit status: 0; 75 when the share failed (nothing was
+ *	concluded or sent) or the MTA deferred or could not be reached for
+ *	some period; 69 when the ledger cannot be read; 78 for a companies
+ *	file that cannot be read or StateDir problems.
+ */
+#ifndef EDEFTER_RUN_H
+#define EDEFTER_RUN_H
+
+#include "conf.h"
+
+enum pass_mode { PASS_RUN, PASS_DRY_RUN, PASS_STATUS };
+
+struct pass_opts {
+	enum pass_mode	 mode;
+	int		 json;		/* status --format json */
+	int		 progress;	/* a progress line on stderr */
+};
+
+int	pass_run(const struct conf *, const struct pass_opts *);
+
+#endif
