@@ -84,15 +84,32 @@ lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
 	*name = user;
 }
 
-/* mkdir_owned - a directory for the unprivileged user */
+/* mkdir_owned - a directory for the unprivileged user; an existing
+ * directory is left as it is (it may be /var/spool/postfix itself) */
 static void
 mkdir_owned(const char *dir, mode_t mode, uid_t uid, gid_t gid, int chown_it)
 {
-	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+	if (mkdir(dir, mode) < 0) {
+		if (errno == EEXIST)
+			return;
 		log_fatal(EX_CANTCREAT, "%s: cannot create: %s", dir,
 		    strerror(errno));
+	}
 	if (chown_it && chown(dir, uid, gid) < 0)
 		log_fatal(EX_NOPERM, "%s: chown: %s", dir, strerror(errno));
+}
+
+/* socket_group - UserID's group if named, else postfix, else gid */
+static gid_t
+socket_group(const char *user_id, gid_t gid)
+{
+	struct group *gr;
+
+	if (user_id && strchr(user_id, ':'))
+		return gid;
+	if ((gr = getgrnam("postfix")) != NULL)
+		return gr->gr_gid;
+	return gid;
 }
 
 /* socket_path - the file of a local socket spec, or NULL */
@@ -124,7 +141,7 @@ main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	char	*dir, *slash, *user = NULL;
 	uid_t	uid = getuid();
-	gid_t	gid = getgid();
+	gid_t	gid = getgid(), sgid;
 	int	ch, fg = 0, check = 0, explicit = 0, rc, as_root;
 
 	log_open("edefter-milter", LOG_MAIL, LOG_TO_STDERR);
@@ -173,13 +190,14 @@ main(int argc, char **argv)
 	}
 
 	/* root work: socket directory, socket, ledger directory */
+	sgid = socket_group(mcfg.conf.user_id, gid);
 	sock = socket_path(mcfg.conf.socket);
 	if (sock) {
 		if ((dir = strdup(sock)) == NULL)
 			log_fatal(EX_OSERR, "out of memory");
 		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 			*slash = '\0';
-			mkdir_owned(dir, 0750, uid, gid, as_root && user);
+			mkdir_owned(dir, 0750, uid, sgid, as_root);
 		}
 		free(dir);
 		(void)unlink(sock);
@@ -193,7 +211,7 @@ main(int argc, char **argv)
 		log_fatal(EX_UNAVAILABLE, "%s: cannot open the socket",
 		    mcfg.conf.socket);
 	umask(0027);
-	if (sock && as_root && user && chown(sock, uid, gid) < 0)
+	if (sock && as_root && chown(sock, uid, sgid) < 0)
 		log_fatal(EX_NOPERM, "%s: chown: %s", sock, strerror(errno));
 	if (as_root && user) {
 		mkdir_owned(mcfg.conf.ledger_path, 0750, uid, gid, 1);

@@ -11,9 +11,8 @@
 #include "message.h"
 
 static const char *const months[12] = {
-	"Ocak", "\xc5\x9e" "ubat", "Mart", "Nisan", "May\xc4\xb1s", "Haziran",
-	"Temmuz", "A\xc4\x9fustos", "Eyl\xc3\xbcl", "Ekim", "Kas\xc4\xb1m",
-	"Aral\xc4\xb1k",
+	"Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz",
+	"Ağustos", "Eylül", "Ekim", "Kasım", "Aralık",
 };
 
 /* month_name - the Turkish name of month 1..12 */
@@ -54,11 +53,11 @@ message_text(struct buf *b, const char *company, const char *id, int year,
 	size_t	i;
 
 	buf_reset(b);
-	buf_printf(b, "Say\xc4\xb1n %s yetkilisi,\n\n", company && *company ?
+	buf_printf(b, "Sayın %s yetkilisi,\n\n", company && *company ?
 	    company : id);
-	buf_printf(b, "%s %d d\xc3\xb6nemine ait e-Defter dosyalar\xc4\xb1n\xc4\xb1z "
-	    "ektedir.\nG\xc4\xb0" "B onayl\xc4\xb1 beratlar dahil, d\xc3\xb6nemin "
-	    "t\xc3\xbcm par\xc3\xa7" "alar\xc4\xb1 tamamlanm\xc4\xb1\xc5\x9ft\xc4\xb1r.\n\n",
+	buf_printf(b, "%s %d dönemine ait e-Defter dosyalarınız ektedir.\n"
+	    "GİB onaylı beratlar dahil, dönemin tüm parçaları "
+	    "tamamlanmıştır.\n\n",
 	    month_name(month), year);
 	buf_adds(b, "Ekteki dosyalar:\n");
 	for (i = 0; i < n; i++) {
@@ -70,18 +69,17 @@ message_text(struct buf *b, const char *company, const char *id, int year,
 	buf_printf(b, "Toplam: %zu dosya, %s\n", n, sz);
 	if (nleft) {
 		human_size(sz, sizeof(sz), limit);
-		buf_printf(b, "\nA\xc5\x9f" "a\xc4\x9f\xc4\xb1" "daki dosyalar "
-		    "ileti boyutu s\xc4\xb1n\xc4\xb1r\xc4\xb1 (%s) nedeniyle "
-		    "eklenmedi;\nmuhasebe b\xc3\xbcronuzdan isteyebilirsiniz:\n",
-		    sz);
+		buf_printf(b, "\nAşağıdaki dosyalar ileti boyutu sınırı (%s) "
+		    "nedeniyle eklenmedi;\nmuhasebe büronuzdan "
+		    "isteyebilirsiniz:\n", sz);
 		for (i = 0; i < nleft; i++) {
 			human_size(sz, sizeof(sz), (long long)left[i].size);
 			buf_printf(b, "  %-44s %12s\n", left[i].name, sz);
 		}
 	}
-	buf_printf(b, "\nVKN/TCKN: %s   D\xc3\xb6nem: %04d-%02d\n\n"
-	    "Bu ileti edefter taraf\xc4\xb1ndan otomatik olarak "
-	    "g\xc3\xb6nderilmi\xc5\x9ftir.\n", id, year, month);
+	buf_printf(b, "\nVKN/TCKN: %s   Dönem: %04d-%02d\n\n"
+	    "Bu ileti edefter tarafından otomatik olarak gönderilmiştir.\n",
+	    id, year, month);
 }
 
 /* message_id - unique: id, period, time, pid, randomness, host */

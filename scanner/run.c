@@ -356,7 +356,7 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 	}
 	if (p->sub == NULL && submit_open(&p->sub, p->cf->submit, &p->err) <
 	    0) {
-		log_err("Submit %s: %s", p->cf->submit, BUF_STR(&p->err));
+		log_err("Submit: %s", BUF_STR(&p->err));
 		buf_reset(&p->err);
 		rc = -1;
 		goto out;
@@ -397,7 +397,7 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,
 		    &p->err);
 		sp->state = P_PENDING;
-		buf_printf(&sp->reason, "reason=changed-while-sending detail=\"%s\"",
+		buf_printf(&sp->reason, "reason=not-sent detail=\"%s\"",
 		    res.text);
 		if (share_io_error(errno) && mimew_failure(w) == MIMEW_FAIL_IO)
 			rc = SHARE_FAILED;
@@ -432,6 +432,8 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 	log_kv(&line, "msgid", msgid.data);
 	if (res.outcome == SUBMIT_SENT)
 		log_kv(&line, "queue", res.queue_id);
+	if (res.outcome == SUBMIT_SENT && res.nrefused)
+		log_kv(&line, "refused", res.refused_text);
 	if (sp->reason.len)
 		buf_printf(&line, " %s", sp->reason.data);
 	printf("%s %s\n", res.outcome == SUBMIT_SENT ? "sent" :

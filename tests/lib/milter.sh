@@ -23,7 +23,7 @@ milter_conf() {
 milter_start() {
 	local name=$1
 	rm -f "$T/$name.sock"
-	"$BUILD/edefter-milter" -c "$T/$name.conf" -f >"$T/$name.log" 2>&1 &
+	"$BUILD/edefter-milter" -c "$T/$name.conf" -f >>"$T/$name.log" 2>&1 &
 	echo $! >"$T/$name.pid"
 	test_at_exit "milter_kill $(cat "$T/$name.pid")"
 	test_wait_for 10 test -S "$T/$name.sock" || {
@@ -32,23 +32,30 @@ milter_start() {
 	}
 }
 
+# milter_gone PID - no such process, or only a zombie left
+milter_gone() {
+	[ ! -e "/proc/$1/stat" ] || [ "$(awk '{print $3}' "/proc/$1/stat")" = Z ]
+}
+
 # milter_kill PID - stop it and wait until it is gone
 milter_kill() {
 	kill "$1" 2>/dev/null || return 0
-	test_wait_for 10 eval "! kill -0 $1 2>/dev/null"
+	test_wait_for 15 milter_gone "$1"
 }
 
 milter_pid() {
 	cat "$T/$1.pid"
 }
 
+# milter_stop NAME - SIGTERM, wait until it is gone; it must have said
+# "stopping" (a clean libmilter shutdown)
 milter_stop() {
-	local name=$1 pid rc=0
+	local name=$1 pid
 	pid=$(cat "$T/$name.pid")
 	kill -TERM "$pid" 2>/dev/null || return 1
-	wait "$pid" 2>/dev/null || rc=$?
-	if [ $rc -ne 0 ]; then
-		echo "edefter-milter exited with status $rc" >&2
+	test_wait_for 15 milter_gone "$pid" || return 1
+	if ! tail -n 1 "$T/$name.log" | grep -q "stopping$"; then
+		echo "edefter-milter did not stop cleanly" >&2
 		cat "$T/$name.log" >&2
 		return 1
 	fi

@@ -858,8 +858,13 @@ main(void)
 	struct att a[2];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!mkdtemp(dir) || find_top() < 0 || access(PYTHON, X_OK) != 0) {
-		printf("# need %s and tests/lib/smtpsink.py\n", PYTHON);
+	if (find_top() < 0 || access(PYTHON, X_OK) != 0) {
+		printf("# need %s and tests/lib/smtpsink.py (run from the "
+		    "source root)\n", PYTHON);
+		return 1;
+	}
+	if (!mkdtemp(dir)) {
+		perror(dir);
 		return 1;
 	}
 	attach(&a[0], "1234567890-202501-YB-000001.xml", 3000);
