@@ -65,6 +65,7 @@ struct pass {
 	struct submit	*sub;
 	int		 status;
 	int		 lockfd;
+	int		 unenforced;	/* stop submitting */
 	struct buf	 err;
 	unsigned long	 counts[P_NSTATES];
 };
@@ -211,6 +212,63 @@ names_of(const struct pass *p, const size_t *att, size_t n,
 		out[i].name = p->s.files[att[i]].name;
 		out[i].size = p->s.files[att[i]].size;
 	}
+}
+
+/* check_enforced - after a 250 the milter has recorded every recipient
+ * under this Message-ID (it commits before it answers).  If the ledger
+ * exists but lacks them, edefter-milter is not in the MTA's path: stop
+ * sending (StateDir/unenforced) rather than mail every pass again. */
+static void
+check_enforced(struct pass *p, struct speriod *sp, char *const *rcpts,
+    size_t nr, const char *msgid)
+{
+	struct buf lc = BUF_INIT, got = BUF_INIT, note = BUF_INIT;
+	size_t	i;
+	int	rc, missing = 0;
+
+	if (p->l == NULL)
+		return;
+	for (i = 0; i < nr && !missing; i++) {
+		buf_set(&lc, rcpts[i], strlen(rcpts[i]));
+		ascii_lower(lc.data);
+		buf_reset(&got);
+		rc = lookup(p, sp, lc.data, &got);
+		if (rc == 0 || (rc == 1 && strcmp(BUF_STR(&got), msgid) != 0))
+			missing = 1;
+	}
+	buf_reset(&p->err);
+	if (missing) {
+		buf_printf(&note, "%s %04d-%02d %s %s\n", sp->id, sp->year,
+		    sp->month, lc.data, msgid);
+		(void)state_write_file(p->cf->state_dir, "unenforced",
+		    note.data, note.len, &p->err);
+		log_err("id=%s period=%04d-%02d rcpt=%s msgid=%s: the MTA "
+		    "accepted the message but the ledger has no record of it: "
+		    "edefter-milter is not checking this MTA's mail (see "
+		    "smtpd_milters and TrustedClients); no more mail is sent "
+		    "until %s/unenforced is removed", sp->id, sp->year,
+		    sp->month, lc.data, msgid, p->cf->state_dir);
+		p->unenforced = 1;
+		p->status = EX_UNAVAILABLE;
+	}
+	buf_free(&lc);
+	buf_free(&got);
+	buf_free(&note);
+}
+
+/* unenforced - a previous send went unrecorded: refuse to send */
+static int
+unenforced(struct pass *p)
+{
+	char	path[4096];
+
+	snprintf(path, sizeof(path), "%s/unenforced", p->cf->state_dir);
+	if (access(path, F_OK) != 0)
+		return 0;
+	log_err("%s exists: a message went out without edefter-milter "
+	    "recording it; fix the MTA's milter settings, then remove the "
+	    "file. Nothing is sent until then.", path);
+	return 1;
 }
 
 /* measure - build the message description and measure it */
@@ -374,6 +432,7 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		    &p->err);
 		failed_clear(p->cf->state_dir, sp->id, sp->year, sp->month);
 		sp->state = P_SENT;
+		check_enforced(p, sp, rcpts, nr, msgid.data);
 		break;
 	case SUBMIT_HANDED:
 		in.handed = 1;
@@ -620,9 +679,12 @@ handle_period(struct pass *p, struct speriod *sp)
 			    sp->month);
 	}
 	buf_reset(&p->err);
-	if (p->o->mode == PASS_STATUS) {
+	if (p->o->mode == PASS_STATUS || p->unenforced) {
 		if (sp->state != P_PARTIAL)
 			sp->state = P_COMPLETE;
+		if (p->unenforced)
+			buf_adds(&sp->reason, "reason=not-sent (unenforced: "
+			    "see the log)");
 		goto out;
 	}
 	if (open_intent)
@@ -789,6 +851,10 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 		log_err("%s", BUF_STR(&p.err));
 		goto done;
 	}
+	if (o->mode == PASS_RUN && unenforced(&p)) {
+		p.unenforced = 1;
+		p.status = EX_UNAVAILABLE;
+	}
 	if (companies_load(cf->companies, &p.co, companies_warn,
 	    (void *)cf->companies) != 0) {
 		log_err("Companies %s: %s", cf->companies, strerror(errno));
@@ -802,8 +868,9 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 			rc = EX_UNAVAILABLE;
 			goto done;
 		}
-		log_warn("%s: treating every period as not sent yet",
-		    BUF_STR(&err));
+		log_err("%s: edefter-milter has not created its ledger; "
+		    "until it does, sends are not recorded and every period "
+		    "counts as not sent", BUF_STR(&err));
 		p.l = NULL;
 	}
 	if (seen_load(cf->state_dir, &p.seen, &p.err) < 0) {

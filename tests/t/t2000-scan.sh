@@ -106,11 +106,21 @@ test_expect_success 'a recipient added later gets the period, alone' '
 	sed -i "s/Patron@ABC.example/Patron@ABC.example yeni@abc.example/" s.csv &&
 	test "$(state_of s.conf 1234567890 2025-10)" = partial &&
 	n=$(msgs) &&
-	scan -c s.conf run >out &&
+	test_expect_code 69 scan -c s.conf run >out 2>err &&
 	test $(msgs) = $((n + 1)) &&
 	grep -q "^sent id=1234567890 period=2025-10 rcpt=yeni@abc.example " out &&
 	m=$(ls sink/*.env | tail -n 1) &&
 	test "$(env_rcpts $m)" = "yeni@abc.example "
+'
+
+test_expect_success 'a send the ledger did not record stops all sending' '
+	grep -q "the MTA accepted the message but the ledger has no record of it" err &&
+	test -f s.state/unenforced &&
+	n=$(msgs) &&
+	test_expect_code 69 scan -c s.conf run >out 2>err &&
+	grep -q "unenforced exists" err &&
+	test $(msgs) = $n &&
+	grep -q "reason=not-sent (unenforced" out
 '
 
 test_expect_success 'RequireGibApproval no: the office'"'"'s own berats count' '
