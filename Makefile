@@ -47,7 +47,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check deps unit install clean fuzz fuzz-run
+.PHONY: all check deps unit install clean fuzz fuzz-run demo
 
 # ---- the library --------------------------------------------------------
 LIB_SRC		:= $(wildcard lib/*.c)
@@ -165,6 +165,11 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)tests/run.sh --build $(O) --san-build build-san
+
+# ---- the demo -------------------------------------------------------------
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(CURDIR)/$(O) tests/demo.sh
 
 # ---- install ------------------------------------------------------------
 install: all

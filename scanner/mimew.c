@@ -562,6 +562,10 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 		return fail(m, err, EINVAL, "bad company id");
 	if (edf_parse_period(msg->period, strlen(msg->period), &y, &mo) < 0)
 		return fail(m, err, EINVAL, "bad period");
+	if (msg->company_name && !text_ok(msg->company_name,
+	    strlen(msg->company_name)))
+		return fail(m, err, EINVAL, "company name with a control "
+		    "character or bytes that are not UTF-8");
 	if (utf8_valid_prefix(msg->text, strlen(msg->text)) !=
 	    strlen(msg->text))
 		return fail(m, err, EINVAL, "text is not UTF-8");
@@ -606,13 +610,28 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 	    "MIME-Version: 1.0\r\n"
 	    "Auto-Submitted: auto-generated\r\n"
 	    "X-EDefter-Company: %s\r\n"
-	    "X-EDefter-Period: %s\r\n"
+	    "X-EDefter-Period: %s\r\n", msg->message_id, msg->company,
+	    msg->period);
+	n = msg->company_name ? strlen(msg->company_name) : 0;
+	if (n > 0) {
+		/* the name for the ledger's record, as the milter reads it */
+		rc |= buf_adds(b, "X-EDefter-Company-Name:");
+		if (plain_ok(msg->company_name, n) && 24 + n <=
+		    LINE_MAX_OCTETS)
+			rc |= buf_printf(b, " %s", msg->company_name);
+		else {
+			rc |= buf_addc(b, ' ');
+			rc |= words(b, msg->company_name, n, 0);
+		}
+		rc |= buf_adds(b, "\r\n");
+	}
+	rc |= buf_printf(b,
 	    "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n"
 	    "\r\n"
 	    "--%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
-	    "\r\n", msg->message_id, msg->company, msg->period, bnd, bnd);
+	    "\r\n", bnd, bnd);
 	rc |= qp(b, msg->text);
 	rc |= buf_adds(b, "\r\n");
 	for (i = 0; i < msg->nfiles; i++) {

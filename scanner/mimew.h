@@ -97,6 +97,7 @@ struct mimew_msg {
 	const char	*message_id;	/* "<left@right>" */
 	const char	*company;	/* VKN or TCKN */
 	const char	*period;	/* YYYY-MM */
+	const char	*company_name;	/* UTF-8; NULL: no header */
 	const char	*text;		/* UTF-8, LF or CRLF line ends */
 	const struct mimew_file *files;
 	size_t		 nfiles;

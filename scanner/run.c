@@ -307,6 +307,7 @@ measure(struct pass *p, struct speriod *sp, const size_t *att, size_t natt,
 	mm->message_id = msgid;
 	mm->company = sp->id;
 	mm->period = period;
+	mm->company_name = sp->company;
 	mm->text = text->data;
 	mm->files = mf;
 	mm->nfiles = natt;

@@ -15,7 +15,7 @@
 # tests/run.sh adds up the "ok" and "not ok" lines of every script.
 
 set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 PATH=$BUILD:$PATH
 export TOP BUILD PATH
