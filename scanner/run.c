@@ -882,7 +882,7 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 	watchdog_start(WATCHDOG_SECONDS);
 	if (share_check_mount(cf, &p.err) < 0 ||
 	    share_open_root(cf, &p.s.rootfd, &p.err) < 0 ||
-	    walk_share(&p.s, &p.err) < 0) {
+	    walk_share(&p.s, o->progress, &p.err) < 0) {
 		log_err("share not usable, nothing concluded: %s",
 		    BUF_STR(&p.err));
 		rc = EX_TEMPFAIL;

@@ -88,7 +88,7 @@ void	watchdog_tick(void);
 void	watchdog_stop(void);
 
 /* walk.c */
-int	walk_share(struct scan *, struct buf *);
+int	walk_share(struct scan *, int progress, struct buf *);
 void	scan_free(struct scan *);
 
 const char *pstate_name(enum pstate);

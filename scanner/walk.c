@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,21 +202,30 @@ depth_of(const char *p)
 	return n;
 }
 
-/* walk_share - breadth first from the root */
+/* walk_share - breadth first from the root; with progress, a line on
+ * standard error (a terminal) every 200 directories */
 int
-walk_share(struct scan *s, struct buf *err)
+walk_share(struct scan *s, int progress, struct buf *err)
 {
 	size_t	i;
 
 	if (add_dir(s, "") < 0)
 		return -1;
-	for (i = 0; i < s->ndirs; i++)
+	for (i = 0; i < s->ndirs; i++) {
 		if (read_dir(s, i, depth_of(s->dirs[i].path) + 1, err) < 0) {
 			if (err->len == 0)
 				buf_printf(err, "%s: %s", *s->dirs[i].path ?
 				    s->dirs[i].path : ".", strerror(errno));
+			if (progress)
+				fputc('\n', stderr);
 			return -1;
 		}
+		if (progress && (i % 200 == 199 || i + 1 == s->ndirs))
+			fprintf(stderr, "\rscanning: %zu of %zu directories, "
+			    "%zu files", i + 1, s->ndirs, s->nfiles);
+	}
+	if (progress)
+		fputc('\n', stderr);
 	return 0;
 }
 
