@@ -126,7 +126,8 @@ seen_load(const char *statedir, struct seen **sp, struct buf *err)
 	}
 	free(line);
 	fclose(fp);
-	qsort(s->old, s->nold, sizeof(*s->old), cmp_entry);
+	if (s->nold)
+		qsort(s->old, s->nold, sizeof(*s->old), cmp_entry);
 	buf_free(&path);
 	buf_free(&dec);
 	return 0;
@@ -141,7 +142,8 @@ seen_note(struct seen *s, const char *path, off_t size,
 	time_t	first = now;
 
 	key.path = (char *)path;
-	old = bsearch(&key, s->old, s->nold, sizeof(*s->old), cmp_entry);
+	old = s->nold ? bsearch(&key, s->old, s->nold, sizeof(*s->old),
+	    cmp_entry) : NULL;
 	if (old && old->size == size && old->mtime.tv_sec == mtime->tv_sec &&
 	    old->mtime.tv_nsec == mtime->tv_nsec)
 		first = old->first;
@@ -233,7 +235,8 @@ seen_save(struct seen *s, const char *statedir, struct buf *err)
 	size_t	i;
 	int	rc;
 
-	qsort(s->cur, s->ncur, sizeof(*s->cur), cmp_entry);
+	if (s->ncur)
+		qsort(s->cur, s->ncur, sizeof(*s->cur), cmp_entry);
 	for (i = 0; i < s->ncur; i++) {
 		buf_printf(&out, "%lld %lld.%09ld %lld ", (long long)s->cur[i].size,
 		    (long long)s->cur[i].mtime.tv_sec, s->cur[i].mtime.tv_nsec,
