@@ -740,6 +740,8 @@ companies_find(const struct companies *l, const char *id)
 {
 	if (l->n == 0)
 		return NULL;
+	if (l->n == 0)
+		return NULL;
 	return bsearch(id, l->v, l->n, sizeof(*l->v), by_id);
 }
 

@@ -162,8 +162,10 @@ read_dir(struct scan *s, size_t di, int depth, struct buf *err)
 	e = errno;
 	closedir(d);
 	if (rc == 0) {
-		qsort(regs, nreg, sizeof(*regs), cmp_str);
-		qsort(subs, nsub, sizeof(*subs), cmp_str);
+		if (nreg)
+			qsort(regs, nreg, sizeof(*regs), cmp_str);
+		if (nsub)
+			qsort(subs, nsub, sizeof(*subs), cmp_str);
 		s->dirs[di].first = s->nfiles;
 		for (i = 0; i < nreg && rc == 0; i++)
 			if (add_file(s, di, regs[i]) < 0)
