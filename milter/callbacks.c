@@ -28,7 +28,20 @@
 #include "mime.h"
 #include "names.h"
 
-static int negotiated_skip;
+#define NR_STEPS	(SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
+			 SMFIP_NR_HDR)
+
+/* reply - the answer to a step: none when the MTA does not wait for it
+ * (an error is then kept and given at the end of the headers) */
+static sfsistat
+reply(struct conn *c, unsigned long step, sfsistat rc)
+{
+	if (c == NULL || !(c->nr & step))
+		return rc;
+	if (rc == SMFIS_TEMPFAIL)
+		c->failed = 1;
+	return SMFIS_NOREPLY;
+}
 
 /* msg_new - empty per-message state */
 struct msg *
@@ -111,7 +124,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT;
 	unsigned long steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN;
 
-	(void)ctx;
+	struct conn *c;
+
 	(void)f2;
 	(void)f3;
 	if ((f0 & want) != want) {
@@ -119,13 +133,20 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "change headers, delete recipients): 0x%lx", f0);
 		return SMFIS_REJECT;
 	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_err("negotiate: out of memory");
+		return SMFIS_REJECT;	/* the MTA's default_action */
+	}
 	if (!mcfg.conf.inspect_attachments)
 		steps |= SMFIP_NOBODY;
+	steps |= NR_STEPS;		/* one round trip less per header */
 	steps &= f1;
+	c->nr = steps & NR_STEPS;
 	if (f1 & SMFIP_SKIP) {
 		steps |= SMFIP_SKIP;
-		negotiated_skip = 1;
+		c->skip = 1;
 	}
+	smfi_setpriv(ctx, c);
 	*pf0 = want;
 	*pf1 = steps;
 	*pf2 = 0;
@@ -136,12 +157,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c = getconn(ctx);
 	const char *daemon;
 	size_t	i;
 
 	(void)host;
-	if (c == NULL) {
+	if (c == NULL && (c = calloc(1, sizeof(*c))) == NULL) {
 		log_err("connect: out of memory");
 		return SMFIS_TEMPFAIL;
 	}
@@ -159,7 +180,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	daemon = smfi_getsymval(ctx, (char *)"{daemon_name}");
 	c->pickup = daemon && strcmp(daemon, "pickup") == 0;
 	smfi_setpriv(ctx, c);
-	return SMFIS_CONTINUE;
+	return reply(c, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -173,11 +194,11 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	msg_free(c->msg);
 	if ((c->msg = msg_new()) == NULL)
-		return SMFIS_TEMPFAIL;
+		return reply(c, SMFIP_NR_MAIL, SMFIS_TEMPFAIL);
 	auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
 	if (auth && *auth && (c->msg->sasl_user = strdup(auth)) == NULL)
-		return SMFIS_TEMPFAIL;
-	return SMFIS_CONTINUE;
+		return reply(c, SMFIP_NR_MAIL, SMFIS_TEMPFAIL);
+	return reply(c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -187,19 +208,21 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct msg *m;
 	char	**v;
 
-	if (c == NULL || (m = cur_msg(c)) == NULL || argv[0] == NULL)
+	if (c == NULL)
 		return SMFIS_TEMPFAIL;
+	if ((m = cur_msg(c)) == NULL || argv[0] == NULL)
+		return reply(c, SMFIP_NR_RCPT, SMFIS_TEMPFAIL);
 	if (m->nrcpt >= MAX_RCPTS) {
 		m->too_many = 1;
-		return SMFIS_CONTINUE;
+		return reply(c, SMFIP_NR_RCPT, SMFIS_CONTINUE);
 	}
 	if ((v = realloc(m->rcpt, (m->nrcpt + 1) * sizeof(*v))) == NULL)
-		return SMFIS_TEMPFAIL;
+		return reply(c, SMFIP_NR_RCPT, SMFIS_TEMPFAIL);
 	m->rcpt = v;
 	if ((v[m->nrcpt] = strdup(argv[0])) == NULL)
-		return SMFIS_TEMPFAIL;
+		return reply(c, SMFIP_NR_RCPT, SMFIS_TEMPFAIL);
 	m->nrcpt++;
-	return SMFIS_CONTINUE;
+	return reply(c, SMFIP_NR_RCPT, SMFIS_CONTINUE);
 }
 
 /* keep_first - store the first value; note a different repeat */
@@ -223,8 +246,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	struct msg *m;
 	int	rc = 0;
 
-	if (c == NULL || (m = cur_msg(c)) == NULL)
+	if (c == NULL)
 		return SMFIS_TEMPFAIL;
+	if ((m = cur_msg(c)) == NULL)
+		return reply(c, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
 	if (ascii_strcasecmp(name, "X-EDefter-Company") == 0)
 		rc = keep_first(&m->company, &m->n_company, &m->conflict, value);
 	else if (ascii_strcasecmp(name, "X-EDefter-Period") == 0)
@@ -245,15 +270,15 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 			m->may_attach = 1;
 	}
 	if (rc < 0)
-		return SMFIS_TEMPFAIL;
+		return reply(c, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
 	if (!conn_trusted(c, m) || !mcfg.conf.inspect_attachments)
-		return SMFIS_CONTINUE;
+		return reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
 	if (m->mime == NULL && (m->mime = mime_new(NULL, name_found, m)) ==
 	    NULL)
-		return SMFIS_TEMPFAIL;
+		return reply(c, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
 	if (mime_header(m->mime, name, value) < 0)
-		return SMFIS_TEMPFAIL;
-	return SMFIS_CONTINUE;
+		return reply(c, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
+	return reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -263,8 +288,13 @@ cb_eoh(SMFICTX *ctx)
 	struct msg *m;
 	int	labeled;
 
-	if (c == NULL || (m = cur_msg(c)) == NULL)
+	if (c == NULL || (m = cur_msg(c)) == NULL || c->failed) {
+		log_err("tempfail client=%s reason=internal-error (out of "
+		    "memory)", c ? c->client : "?");
+		if (c)
+			c->failed = 0;
 		return SMFIS_TEMPFAIL;
+	}
 	labeled = m->n_company || m->n_period || m->n_name;
 	if (!conn_trusted(c, m))
 		return labeled ? SMFIS_CONTINUE : SMFIS_ACCEPT;
@@ -286,7 +316,7 @@ cb_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	if (c == NULL || (m = cur_msg(c)) == NULL)
 		return SMFIS_TEMPFAIL;
 	if (m->mime == NULL)
-		return negotiated_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+		return c->skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 	if (mime_body(m->mime, data, len) < 0)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;

@@ -48,6 +48,9 @@ struct msg {
 };
 
 struct conn {
+	unsigned long	 nr;		/* steps the MTA does not wait for */
+	int		 skip;		/* SMFIS_SKIP may end the body */
+	int		 failed;	/* an error in a no-reply step */
 	char		 client[64];	/* textual client address */
 	int		 trusted_addr;	/* client in TrustedClients */
 	int		 pickup;	/* local submission (sendmail) */
