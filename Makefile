@@ -104,7 +104,13 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(SCAN_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
-unit: $(UNIT)
+TOOLS		:= $(patsubst tests/tools/%.c,$(O)/tools/%,$(wildcard tests/tools/*.c))
+
+$(O)/tools/%: $(O)/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ -llmdb
+
+unit: $(UNIT) $(TOOLS)
 
 # ---- fuzzing (clang's libFuzzer) ---------------------------------------
 FUZZ_SECONDS	?= 20
