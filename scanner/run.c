@@ -24,51 +24,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "companies.h"
 #include "journal.h"
-#include "json.h"
 #include "ledger.h"
 #include "log.h"
-#include "message.h"
-#include "mimew.h"
 #include "period.h"
 #include "run.h"
 #include "scan.h"
 #include "state.h"
 #include "submit.h"
 #include "zipcheck.h"
+#include "pass.h"
 
 #define WATCHDOG_SECONDS	120
-#define SHARE_FAILED		(-2)
-
-static const char *const state_names[P_NSTATES] = {
-	"missing", "incomplete", "pending", "complete", "sent", "partial",
-	"no-recipient", "too-large", "failed", "invalid",
-};
-
-const char *
-pstate_name(enum pstate s)
-{
-	return (unsigned)s < P_NSTATES ? state_names[s] : "?";
-}
-
-struct pass {
-	const struct conf *cf;
-	const struct pass_opts *o;
-	struct scan	 s;
-	struct companies co;
-	struct ledger	*l;
-	struct seen	*seen;
-	struct invalid	*inv;
-	size_t		 ninv;
-	struct submit	*sub;
-	int		 status;
-	int		 lockfd;
-	int		 unenforced;	/* stop submitting */
-	struct buf	 err;
-	unsigned long	 counts[P_NSTATES];
-};
 
 static void
 companies_warn(void *arg, unsigned long line, const char *msg)
@@ -76,22 +44,9 @@ companies_warn(void *arg, unsigned long line, const char *msg)
 	log_warn("%s:%lu: %s", (const char *)arg, line, msg);
 }
 
-/* fnv - fingerprint of what a period would send */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--) {
-		h ^= *c++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* lookup - the ledger's record of one key: 1 present, 0 absent, -1 error */
-static int
-lookup(struct pass *p, const struct speriod *sp, const char *lc,
+int
+pass_lookup(struct pass *p, const struct speriod *sp, const char *lc,
     struct buf *msgid)
 {
 	struct buf key = BUF_INIT, store = BUF_INIT;
@@ -158,9 +113,9 @@ settle(struct pass *p, struct speriod *sp, int dfd, const size_t *att,
 		f->statted = 1;
 		f->size = st.st_size;
 		f->mtime = st.st_mtim;
-		*fp = fnv(*fp, f->name, strlen(f->name) + 1);
-		*fp = fnv(*fp, &st.st_size, sizeof(st.st_size));
-		*fp = fnv(*fp, &st.st_mtim, sizeof(st.st_mtim));
+		*fp = pass_fnv(*fp, f->name, strlen(f->name) + 1);
+		*fp = pass_fnv(*fp, &st.st_size, sizeof(st.st_size));
+		*fp = pass_fnv(*fp, &st.st_mtim, sizeof(st.st_mtim));
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", p->s.dirs[sp->folder].path, f->name);
 		if (!seen_note(p->seen, path.data, st.st_size, &st.st_mtim,
@@ -201,61 +156,6 @@ share:
 	return SHARE_FAILED;
 }
 
-/* names_of - message file list entries */
-static void
-names_of(const struct pass *p, const size_t *att, size_t n,
-    struct msgfile *out)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		out[i].name = p->s.files[att[i]].name;
-		out[i].size = p->s.files[att[i]].size;
-	}
-}
-
-/* check_enforced - after a 250 the milter has recorded every recipient
- * under this Message-ID (it commits before it answers).  If the ledger
- * exists but lacks them, edefter-milter is not in the MTA's path: stop
- * sending (StateDir/unenforced) rather than mail every pass again. */
-static void
-check_enforced(struct pass *p, struct speriod *sp, char *const *rcpts,
-    size_t nr, const char *msgid)
-{
-	struct buf lc = BUF_INIT, got = BUF_INIT, note = BUF_INIT;
-	size_t	i;
-	int	rc, missing = 0;
-
-	if (p->l == NULL)
-		return;
-	for (i = 0; i < nr && !missing; i++) {
-		buf_set(&lc, rcpts[i], strlen(rcpts[i]));
-		ascii_lower(lc.data);
-		buf_reset(&got);
-		rc = lookup(p, sp, lc.data, &got);
-		if (rc == 0 || (rc == 1 && strcmp(BUF_STR(&got), msgid) != 0))
-			missing = 1;
-	}
-	buf_reset(&p->err);
-	if (missing) {
-		buf_printf(&note, "%s %04d-%02d %s %s\n", sp->id, sp->year,
-		    sp->month, lc.data, msgid);
-		(void)state_write_file(p->cf->state_dir, "unenforced",
-		    note.data, note.len, &p->err);
-		log_err("id=%s period=%04d-%02d rcpt=%s msgid=%s: the MTA "
-		    "accepted the message but the ledger has no record of it: "
-		    "edefter-milter is not checking this MTA's mail (see "
-		    "smtpd_milters and TrustedClients); no more mail is sent "
-		    "until %s/unenforced is removed", sp->id, sp->year,
-		    sp->month, lc.data, msgid, p->cf->state_dir);
-		p->unenforced = 1;
-		p->status = EX_UNAVAILABLE;
-	}
-	buf_free(&lc);
-	buf_free(&got);
-	buf_free(&note);
-}
-
 /* unenforced - a previous send went unrecorded: refuse to send */
 static int
 unenforced(struct pass *p)
@@ -271,265 +171,6 @@ unenforced(struct pass *p)
 	return 1;
 }
 
-/* measure - build the message description and measure it */
-static int
-measure(struct pass *p, struct speriod *sp, const size_t *att, size_t natt,
-    const size_t *left, size_t nleft, struct mimew_file *mf,
-    struct buf *subject, struct buf *text, const char *msgid,
-    const char *period, char *const *rcpts, size_t nr, struct mimew_msg *mm,
-    uint64_t *size)
-{
-	struct msgfile *lf = calloc(natt + nleft + 1, sizeof(*lf));
-	size_t	i;
-	int	rc;
-
-	if (lf == NULL)
-		return -1;
-	names_of(p, att, natt, lf);
-	names_of(p, left, nleft, lf + natt);
-	message_subject(subject, sp->company, sp->id, sp->year, sp->month);
-	message_text(text, sp->company, sp->id, sp->year, sp->month, lf, natt,
-	    lf + natt, nleft, p->cf->max_message_size);
-	free(lf);
-	for (i = 0; i < natt; i++) {
-		const struct sfile *f = &p->s.files[att[i]];
-		mf[i].name = f->name;
-		mf[i].type = NULL;
-		mf[i].fd = -1;
-		mf[i].size = f->size;
-		mf[i].mtime = f->mtime;
-	}
-	memset(mm, 0, sizeof(*mm));
-	mm->from = p->cf->from;
-	mm->to = (const char *const *)rcpts;
-	mm->nto = nr;
-	mm->subject = subject->data;
-	mm->message_id = msgid;
-	mm->company = sp->id;
-	mm->period = period;
-	mm->company_name = sp->company;
-	mm->text = text->data;
-	mm->files = mf;
-	mm->nfiles = natt;
-	rc = mimew_measure(mm, size, &p->err);
-	return rc;
-}
-
-/* submit_period - intent, message, submission, outcome */
-static int
-submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
-    size_t natt, char **rcpts, size_t nr, const char *reuse_msgid)
-{
-	struct buf subject = BUF_INIT, text = BUF_INIT, msgid = BUF_INIT;
-	struct buf line = BUF_INIT, rl = BUF_INIT;
-	struct mimew_file *mf = calloc(natt + 1, sizeof(*mf));
-	size_t	*fb = NULL, nfb = 0, skipped, *left = NULL, nleft = 0, i, j;
-	struct submit_result res;
-	struct mimew_msg mm;
-	struct intent in;
-	struct mimew *w = NULL;
-	char	period[8], *from_addr = NULL;
-	uint64_t size = 0;
-	int	rc = 0;
-
-	snprintf(period, sizeof(period), "%04d-%02d", sp->year, sp->month);
-	for (i = 0; mf && i <= natt; i++)
-		mf[i].fd = -1;
-	if (reuse_msgid)
-		buf_adds(&msgid, reuse_msgid);
-	else
-		message_id(&msgid, sp->id, sp->year, sp->month);
-	if (mf == NULL || measure(p, sp, att, natt, NULL, 0, mf, &subject,
-	    &text, msgid.data, period, rcpts, nr, &mm, &size) < 0) {
-		log_err("id=%s period=%s cannot build the message: %s", sp->id,
-		    period, BUF_STR(&p->err));
-		buf_reset(&p->err);
-		rc = -1;
-		goto out;
-	}
-	if ((long long)size > p->cf->max_message_size &&
-	    p->cf->attach == CONF_ATTACH_FOLDER) {
-		/* the oversize rule: berats and DR, the rest listed */
-		if (period_attachments(&p->s, sp, 1, &fb, &nfb, &skipped) < 0 ||
-		    (left = calloc(natt + 1, sizeof(*left))) == NULL)
-			log_fatal(EX_OSERR, "out of memory");
-		for (i = 0; i < natt; i++) {
-			for (j = 0; j < nfb && fb[j] != att[i]; j++)
-				;
-			if (j == nfb)
-				left[nleft++] = att[i];
-		}
-		if (measure(p, sp, fb, nfb, left, nleft, mf, &subject, &text,
-		    msgid.data, period, rcpts, nr, &mm, &size) < 0) {
-			rc = -1;
-			goto out;
-		}
-		att = fb;
-		natt = nfb;
-	}
-	if ((long long)size > p->cf->max_message_size) {
-		sp->state = P_TOO_LARGE;
-		buf_printf(&sp->reason, "reason=too-large size=%" PRIu64
-		    " limit=%lld", size, p->cf->max_message_size);
-		goto out;
-	}
-	for (i = 0; i < natt; i++) {
-		const struct sfile *f = &p->s.files[att[i]];
-		if ((mf[i].fd = openat(dfd, f->name, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC)) < 0) {
-			if (share_io_error(errno)) {
-				buf_printf(&p->err, "%s: %s", f->name,
-				    strerror(errno));
-				rc = SHARE_FAILED;
-			} else {
-				sp->state = P_PENDING;
-				buf_printf(&sp->reason, "reason=unreadable "
-				    "file=%s", f->name);
-			}
-			goto out;
-		}
-	}
-	if ((w = mimew_new(&mm, &p->err)) == NULL) {
-		log_err("id=%s period=%s cannot build the message: %s", sp->id,
-		    period, BUF_STR(&p->err));
-		buf_reset(&p->err);
-		rc = -1;
-		goto out;
-	}
-	if (p->o->mode == PASS_DRY_RUN)
-		goto decided;
-	memset(&in, 0, sizeof(in));
-	snprintf(in.id, sizeof(in.id), "%s", sp->id);
-	in.year = sp->year;
-	in.month = sp->month;
-	in.msgid = msgid.data;
-	in.created = p->s.now;
-	in.rcpt = rcpts;
-	in.nrcpt = nr;
-	if (intent_save(p->cf->state_dir, &in, &p->err) < 0) {
-		log_err("id=%s period=%s not sent: the send intent cannot be "
-		    "recorded: %s", sp->id, period, BUF_STR(&p->err));
-		buf_reset(&p->err);
-		rc = -1;
-		goto out;
-	}
-	if (p->sub == NULL && submit_open(&p->sub, p->cf->submit, &p->err) <
-	    0) {
-		log_err("Submit: %s", BUF_STR(&p->err));
-		buf_reset(&p->err);
-		rc = -1;
-		goto out;
-	}
-	{
-		struct buf name = BUF_INIT, addr = BUF_INIT;
-		addr_parse_mailbox(p->cf->from, &name, &addr);
-		from_addr = buf_steal(&addr);
-		buf_free(&name);
-	}
-	submit_send(p->sub, from_addr, (const char *const *)rcpts, nr, w, &res);
-	switch (res.outcome) {
-	case SUBMIT_SENT:
-		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,
-		    &p->err);
-		failed_clear(p->cf->state_dir, sp->id, sp->year, sp->month);
-		sp->state = P_SENT;
-		check_enforced(p, sp, rcpts, nr, msgid.data);
-		break;
-	case SUBMIT_HANDED:
-		in.handed = 1;
-		(void)intent_save(p->cf->state_dir, &in, &p->err);
-		sp->state = P_PENDING;
-		buf_printf(&sp->reason, "reason=handed-to-sendmail");
-		break;
-	case SUBMIT_DUPLICATE:
-		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,
-		    &p->err);
-		sp->state = P_SENT;
-		buf_adds(&sp->reason, "reason=duplicate (the MTA refused it: "
-		    "already sent)");
-		break;
-	case SUBMIT_TEMPFAIL:
-		sp->state = P_PENDING;
-		buf_printf(&sp->reason, "reason=deferred reply=\"%s\"", res.text);
-		p->status = EX_TEMPFAIL;
-		break;
-	case SUBMIT_LOCAL_ERROR:
-		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,
-		    &p->err);
-		sp->state = P_PENDING;
-		buf_printf(&sp->reason, "reason=not-sent detail=\"%s\"",
-		    res.text);
-		if (share_io_error(errno) && mimew_failure(w) == MIMEW_FAIL_IO)
-			rc = SHARE_FAILED;
-		break;
-	default:
-		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,
-		    &p->err);
-		sp->state = P_FAILED;
-		buf_printf(&sp->reason, "reason=refused reply=\"%s\"", res.text);
-		{
-			uint64_t fp = 0xcbf29ce484222325ULL;
-
-			for (i = 0; i < natt; i++) {
-				const struct sfile *f = &p->s.files[att[i]];
-				fp = fnv(fp, f->name, strlen(f->name) + 1);
-				fp = fnv(fp, &f->size, sizeof(f->size));
-				fp = fnv(fp, &f->mtime, sizeof(f->mtime));
-			}
-			(void)failed_save(p->cf->state_dir, sp->id, sp->year,
-			    sp->month, fp, res.text, &p->err);
-		}
-		break;
-	}
-	for (i = 0; i < nr; i++)
-		buf_printf(&rl, "%s%s", i ? "," : "", rcpts[i]);
-	log_kv(&line, "id", sp->id);
-	log_kv(&line, "period", period);
-	log_kv(&line, "rcpt", rl.data);
-	buf_printf(&line, " files=%zu size=%" PRIu64, natt, size);
-	if (nleft)
-		buf_printf(&line, " left-out=%zu", nleft);
-	log_kv(&line, "msgid", msgid.data);
-	if (res.outcome == SUBMIT_SENT)
-		log_kv(&line, "queue", res.queue_id);
-	if (res.outcome == SUBMIT_SENT && res.nrefused)
-		log_kv(&line, "refused", res.refused_text);
-	if (sp->reason.len)
-		buf_printf(&line, " %s", sp->reason.data);
-	printf("%s %s\n", res.outcome == SUBMIT_SENT ? "sent" :
-	    res.outcome == SUBMIT_HANDED ? "handed" : pstate_name(sp->state),
-	    line.data);
-	log_info("%s %s", res.outcome == SUBMIT_SENT ? "sent" :
-	    res.outcome == SUBMIT_HANDED ? "handed" : pstate_name(sp->state),
-	    line.data);
-	sp->nsent = 0;		/* reported here, not again */
-	rc = rc ? rc : 1;
-	goto out;
-decided:
-	sp->state = P_COMPLETE;
-	for (i = 0; i < nr; i++)
-		buf_printf(&rl, "%s%s", i ? "," : "", rcpts[i]);
-	buf_printf(&sp->reason, "would-send rcpt=%s files=%zu size=%" PRIu64
-	    "%s", rl.data, natt, size, nleft ? " (berats and DR only)" : "");
-out:
-	if (w)
-		mimew_free(w);
-	if (mf)
-		for (i = 0; i < natt; i++)
-			if (mf[i].fd >= 0)
-				close(mf[i].fd);
-	free(mf);
-	free(fb);
-	free(left);
-	free(from_addr);
-	buf_free(&subject);
-	buf_free(&text);
-	buf_free(&msgid);
-	buf_free(&line);
-	buf_free(&rl);
-	return rc;
-}
-
 /* recipients - the ledger decides who still needs the period */
 static int
 recipients(struct pass *p, struct speriod *sp, const struct company *c)
@@ -538,7 +179,7 @@ recipients(struct pass *p, struct speriod *sp, const struct company *c)
 	int	rc;
 
 	for (i = 0; i < c->naddr; i++) {
-		if ((rc = lookup(p, sp, c->lc[i], NULL)) < 0)
+		if ((rc = pass_lookup(p, sp, c->lc[i], NULL)) < 0)
 			return -1;
 		if (rc)
 			sp->nsent++;
@@ -563,7 +204,7 @@ reopen_intent(struct pass *p, struct speriod *sp, struct intent *in,
 		buf_set(&lc, in->rcpt[i], strlen(in->rcpt[i]));
 		ascii_lower(lc.data);
 		buf_reset(&msgid);
-		if ((rc = lookup(p, sp, lc.data, &msgid)) < 0) {
+		if ((rc = pass_lookup(p, sp, lc.data, &msgid)) < 0) {
 			buf_free(&msgid);
 			buf_free(&lc);
 			return -1;
@@ -707,108 +348,6 @@ out:
 	free(rcpts);
 	buf_free(&text);
 	return rc;
-}
-
-/* report - one line (or JSON object) per period */
-static void
-report(struct pass *p, const struct speriod *sp)
-{
-	const struct sdir *d = &p->s.dirs[sp->folder];
-	struct buf b = BUF_INIT;
-	char	period[8];
-	size_t	i;
-
-	snprintf(period, sizeof(period), "%04d-%02d", sp->year, sp->month);
-	p->counts[sp->state]++;
-	if (p->o->mode == PASS_STATUS && p->o->json) {
-		buf_adds(&b, "{\"id\":");
-		json_str(&b, sp->id);
-		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"%s\",\"folder\":",
-		    period, pstate_name(sp->state));
-		json_str(&b, d->path);
-		buf_adds(&b, ",\"files\":[");
-		for (i = d->first; i < d->first + d->n; i++)
-			if (period_of(&p->s.files[i], sp)) {
-				if (b.data[b.len - 1] != '[')
-					buf_addc(&b, ',');
-				json_str(&b, p->s.files[i].name);
-			}
-		buf_adds(&b, "]");
-		if (sp->company) {
-			buf_adds(&b, ",\"company\":");
-			json_str(&b, sp->company);
-		}
-		buf_printf(&b, ",\"sent\":%zu,\"todo\":%zu", sp->nsent,
-		    sp->ntodo);
-		if (sp->reason.len) {
-			const char *r = sp->reason.data;
-			buf_adds(&b, ",\"reason\":");
-			json_str(&b, strncmp(r, "reason=", 7) ? r : r + 7);
-		}
-		buf_adds(&b, "}");
-		printf("%s\n", b.data);
-	} else if (p->o->mode == PASS_STATUS) {
-		printf("%-12s %-11s  %s  %5zu  %-32s  %s\n",
-		    pstate_name(sp->state), sp->id, period, sp->nfiles,
-		    *d->path ? d->path : ".", sp->reason.len ? sp->reason.data :
-		    "-");
-	} else {
-		log_kv(&b, "id", sp->id);
-		log_kv(&b, "period", period);
-		log_kv(&b, "folder", *d->path ? d->path : ".");
-		if (sp->state == P_SENT || sp->state == P_PARTIAL)
-			buf_printf(&b, " sent=%zu todo=%zu", sp->nsent, sp->ntodo);
-		if (sp->reason.len)
-			buf_printf(&b, " %s", sp->reason.data);
-		printf("skip %s state=%s\n", b.data, pstate_name(sp->state));
-		log_info("skip %s state=%s", b.data, pstate_name(sp->state));
-	}
-	for (i = 0; i < sp->nothers && p->o->mode != PASS_STATUS; i++)
-		log_warn("id=%s period=%s also in %s (not used; %s is)", sp->id,
-		    period, p->s.dirs[sp->others[i]].path, *d->path ? d->path :
-		    ".");
-	buf_free(&b);
-}
-
-static void
-report_invalid(struct pass *p, const struct invalid *v)
-{
-	const struct sfile *f = &p->s.files[v->file];
-	const char *dir = p->s.dirs[f->dir].path;
-	struct buf b = BUF_INIT;
-
-	p->counts[P_INVALID]++;
-	if (p->o->mode == PASS_STATUS && p->o->json) {
-		buf_adds(&b, "{\"id\":");
-		json_str(&b, v->id);
-		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"invalid\","
-		    "\"folder\":", v->period);
-		json_str(&b, dir);
-		buf_adds(&b, ",\"files\":[");
-		json_str(&b, f->name);
-		buf_adds(&b, "],\"reason\":");
-		json_str(&b, v->reason);
-		printf("%s}\n", b.data);
-	} else {
-		log_kv(&b, "id", v->id);
-		log_kv(&b, "period", v->period);
-		log_kv(&b, "folder", *dir ? dir : ".");
-		log_kv(&b, "file", f->name);
-		log_kv(&b, "reason", v->reason);
-		if (p->o->mode == PASS_STATUS) {
-			struct buf w = BUF_INIT;
-			log_kv(&w, "reason", v->reason);
-			log_kv(&w, "file", f->name);
-			printf("%-12s %-11s  %s  %5d  %-32s  %s\n", "invalid",
-			    v->id, v->period, 1, *dir ? dir : ".", w.data);
-			buf_free(&w);
-		}
-		else {
-			printf("skip %s state=invalid\n", b.data);
-			log_warn("skip %s state=invalid", b.data);
-		}
-	}
-	buf_free(&b);
 }
 
 /* lock_state - one running scanner per StateDir */

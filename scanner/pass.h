@@ -1,0 +1,49 @@
+/*
+ * NAME
+ *	pass - the state of one edefter-scan pass, shared by its parts
+ * DESCRIPTION
+ *	run.c decides each period (pass_run, handle_period), send.c builds
+ *	and submits a period's message under its send intent, report.c
+ *	prints the decisions.
+ */
+#ifndef EDEFTER_PASS_H
+#define EDEFTER_PASS_H
+
+#include <stdint.h>
+
+#include "companies.h"
+#include "ledger.h"
+#include "period.h"
+#include "run.h"
+#include "scan.h"
+#include "state.h"
+#include "submit.h"
+
+#define SHARE_FAILED		(-2)
+
+struct pass {
+	const struct conf *cf;
+	const struct pass_opts *o;
+	struct scan	 s;
+	struct companies co;
+	struct ledger	*l;
+	struct seen	*seen;
+	struct invalid	*inv;
+	size_t		 ninv;
+	struct submit	*sub;
+	int		 status;
+	int		 lockfd;
+	int		 unenforced;	/* stop submitting */
+	struct buf	 err;
+	unsigned long	 counts[P_NSTATES];
+};
+
+int	pass_lookup(struct pass *, const struct speriod *, const char *,
+	    struct buf *);
+uint64_t pass_fnv(uint64_t, const void *, size_t);
+int	submit_period(struct pass *, struct speriod *, int, size_t *, size_t,
+	    char **, size_t, const char *);
+void	report(struct pass *, const struct speriod *);
+void	report_invalid(struct pass *, const struct invalid *);
+
+#endif

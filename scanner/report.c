@@ -1,0 +1,124 @@
+/*
+ * NAME
+ *	report - edefter-scan's output: one line or JSON object per period
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "pass.h"
+
+static const char *const state_names[P_NSTATES] = {
+	"missing", "incomplete", "pending", "complete", "sent", "partial",
+	"no-recipient", "too-large", "failed", "invalid",
+};
+
+const char *
+pstate_name(enum pstate s)
+{
+	return (unsigned)s < P_NSTATES ? state_names[s] : "?";
+}
+
+/* report - one line (or JSON object) per period */
+void
+report(struct pass *p, const struct speriod *sp)
+{
+	const struct sdir *d = &p->s.dirs[sp->folder];
+	struct buf b = BUF_INIT;
+	char	period[8];
+	size_t	i;
+
+	snprintf(period, sizeof(period), "%04d-%02d", sp->year, sp->month);
+	p->counts[sp->state]++;
+	if (p->o->mode == PASS_STATUS && p->o->json) {
+		buf_adds(&b, "{\"id\":");
+		json_str(&b, sp->id);
+		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"%s\",\"folder\":",
+		    period, pstate_name(sp->state));
+		json_str(&b, d->path);
+		buf_adds(&b, ",\"files\":[");
+		for (i = d->first; i < d->first + d->n; i++)
+			if (period_of(&p->s.files[i], sp)) {
+				if (b.data[b.len - 1] != '[')
+					buf_addc(&b, ',');
+				json_str(&b, p->s.files[i].name);
+			}
+		buf_adds(&b, "]");
+		if (sp->company) {
+			buf_adds(&b, ",\"company\":");
+			json_str(&b, sp->company);
+		}
+		buf_printf(&b, ",\"sent\":%zu,\"todo\":%zu", sp->nsent,
+		    sp->ntodo);
+		if (sp->reason.len) {
+			const char *r = sp->reason.data;
+			buf_adds(&b, ",\"reason\":");
+			json_str(&b, strncmp(r, "reason=", 7) ? r : r + 7);
+		}
+		buf_adds(&b, "}");
+		printf("%s\n", b.data);
+	} else if (p->o->mode == PASS_STATUS) {
+		printf("%-12s %-11s  %s  %5zu  %-32s  %s\n",
+		    pstate_name(sp->state), sp->id, period, sp->nfiles,
+		    *d->path ? d->path : ".", sp->reason.len ? sp->reason.data :
+		    "-");
+	} else {
+		log_kv(&b, "id", sp->id);
+		log_kv(&b, "period", period);
+		log_kv(&b, "folder", *d->path ? d->path : ".");
+		if (sp->state == P_SENT || sp->state == P_PARTIAL)
+			buf_printf(&b, " sent=%zu todo=%zu", sp->nsent, sp->ntodo);
+		if (sp->reason.len)
+			buf_printf(&b, " %s", sp->reason.data);
+		printf("skip %s state=%s\n", b.data, pstate_name(sp->state));
+		log_info("skip %s state=%s", b.data, pstate_name(sp->state));
+	}
+	for (i = 0; i < sp->nothers && p->o->mode != PASS_STATUS; i++)
+		log_warn("id=%s period=%s also in %s (not used; %s is)", sp->id,
+		    period, p->s.dirs[sp->others[i]].path, *d->path ? d->path :
+		    ".");
+	buf_free(&b);
+}
+
+void
+report_invalid(struct pass *p, const struct invalid *v)
+{
+	const struct sfile *f = &p->s.files[v->file];
+	const char *dir = p->s.dirs[f->dir].path;
+	struct buf b = BUF_INIT;
+
+	p->counts[P_INVALID]++;
+	if (p->o->mode == PASS_STATUS && p->o->json) {
+		buf_adds(&b, "{\"id\":");
+		json_str(&b, v->id);
+		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"invalid\","
+		    "\"folder\":", v->period);
+		json_str(&b, dir);
+		buf_adds(&b, ",\"files\":[");
+		json_str(&b, f->name);
+		buf_adds(&b, "],\"reason\":");
+		json_str(&b, v->reason);
+		printf("%s}\n", b.data);
+	} else {
+		log_kv(&b, "id", v->id);
+		log_kv(&b, "period", v->period);
+		log_kv(&b, "folder", *dir ? dir : ".");
+		log_kv(&b, "file", f->name);
+		log_kv(&b, "reason", v->reason);
+		if (p->o->mode == PASS_STATUS) {
+			struct buf w = BUF_INIT;
+			log_kv(&w, "reason", v->reason);
+			log_kv(&w, "file", f->name);
+			printf("%-12s %-11s  %s  %5d  %-32s  %s\n", "invalid",
+			    v->id, v->period, 1, *dir ? dir : ".", w.data);
+			buf_free(&w);
+		}
+		else {
+			printf("skip %s state=invalid\n", b.data);
+			log_warn("skip %s state=invalid", b.data);
+		}
+	}
+	buf_free(&b);
+}
+
