@@ -156,7 +156,7 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 	struct mimew *w = NULL;
 	char	period[8], *from_addr = NULL;
 	uint64_t size = 0;
-	int	rc = 0;
+	int	rc = 0, serr;
 
 	snprintf(period, sizeof(period), "%04d-%02d", sp->year, sp->month);
 	for (i = 0; mf && i <= natt; i++)
@@ -253,6 +253,7 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		buf_free(&name);
 	}
 	submit_send(p->sub, from_addr, (const char *const *)rcpts, nr, w, &res);
+	serr = errno;
 	switch (res.outcome) {
 	case SUBMIT_SENT:
 		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,
@@ -285,8 +286,10 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		sp->state = P_PENDING;
 		buf_printf(&sp->reason, "reason=not-sent detail=\"%s\"",
 		    res.text);
-		if (share_io_error(errno) && mimew_failure(w) == MIMEW_FAIL_IO)
+		if (share_io_error(serr) && mimew_failure(w) == MIMEW_FAIL_IO) {
+			buf_printf(&p->err, "%s", mimew_error(w));
 			rc = SHARE_FAILED;
+		}
 		break;
 	default:
 		intent_close(p->cf->state_dir, sp->id, sp->year, sp->month,

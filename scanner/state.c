@@ -164,7 +164,9 @@ seen_note(struct seen *s, const char *path, off_t size,
 	*since = first;
 	if (settle <= 0)
 		return 1;
-	return old != NULL && first < now && now - first >= settle;
+	/* whole seconds: "more than" so that a file is never sent after
+	 * less than SettleSeconds of stillness */
+	return old != NULL && first < now && now - first > settle;
 }
 
 /* state_write_file - write dir/name atomically and durably */

@@ -5,8 +5,8 @@
  *	`seen' remembers, for the files of periods that were candidates for
  *	sending, the size and mtime a pass saw and when those values were
  *	first seen: a file is stable when the previous pass saw the same
- *	size and mtime at least SettleSeconds ago (SettleSeconds 0: at
- *	once).  A file copied with its old mtime preserved but still
+ *	size and mtime more than SettleSeconds ago, counted in whole
+ *	seconds (SettleSeconds 0: at once).  A file copied with its old mtime preserved but still
  *	growing is therefore not stable.
  *
  *	seen_load() reads StateDir/seen (absent: empty); seen_note() tells
