@@ -7,6 +7,11 @@
  *	durable (no MDB_NOSYNC).  MDB_NOTLS lets any thread run a read
  *	transaction, as libmilter's thread pool needs.
  *
+ *	Writers of one process are grouped: ledger_claim() and
+ *	ledger_merge() queue their batch, and whoever finds no commit under
+ *	way commits every queued batch in one transaction, so concurrent
+ *	end-of-message decisions share one flush (write_batch()).
+ *
  *	LMDB allows mdb_env_set_mapsize() only while the process has no
  *	transaction open, so every transaction holds a reader lock on
  *	l->lock and a resize takes it exclusively.  MDB_MAP_FULL aborts the
@@ -53,6 +58,12 @@ struct ledger {
 	size_t		 max_map;
 	unsigned	 grows;
 	pthread_rwlock_t lock;
+	/* group commit: writers queue here; one of them commits for all */
+	pthread_mutex_t	 gc_mu;
+	pthread_cond_t	 gc_cv;
+	struct writer	*gc_head;
+	struct writer	**gc_tail;
+	int		 gc_busy;
 };
 
 static const struct {
@@ -257,11 +268,23 @@ apply(struct ledger *l, MDB_txn *txn, struct ledger_claim *c, size_t n,
 	return 0;
 }
 
-/* write_batch - apply in one durable transaction, growing the map */
+struct writer {
+	struct ledger_claim *c;
+	size_t		 n;
+	int		 merge;
+	int		 rc;
+	int		 done;
+	struct writer	*next;
+};
+
+/* commit_group - the batches of several writers in one durable
+ * transaction, in arrival order (a later batch sees an earlier one's
+ * records), growing the map when it is full */
 static int
-write_batch(struct ledger *l, struct ledger_claim *c, size_t n, int merge)
+commit_group(struct ledger *l, struct writer *list)
 {
 	struct buf key = BUF_INIT, tmp = BUF_INIT;
+	struct writer *w;
 	MDB_txn	*txn;
 	size_t	seen;
 	int	rc, tries;
@@ -270,7 +293,9 @@ write_batch(struct ledger *l, struct ledger_claim *c, size_t n, int merge)
 		if ((rc = txn_begin(l, 0, &txn)) != 0)
 			break;
 		seen = map_size(l);
-		if ((rc = apply(l, txn, c, n, merge, &key, &tmp)) == 0)
+		for (w = list, rc = 0; w && rc == 0; w = w->next)
+			rc = apply(l, txn, w->c, w->n, w->merge, &key, &tmp);
+		if (rc == 0)
 			rc = txn_commit(l, txn);
 		else
 			txn_abort(l, txn);
@@ -282,6 +307,53 @@ write_batch(struct ledger *l, struct ledger_claim *c, size_t n, int merge)
 	buf_free(&key);
 	buf_free(&tmp);
 	return rc;
+}
+
+/* write_batch - queue the batch; the first writer to find no commit under
+ * way commits every queued batch at once (group commit: one flush for
+ * the messages that end together, each answered after its batch is on
+ * disk), the others wait for it */
+static int
+write_batch(struct ledger *l, struct ledger_claim *c, size_t n, int merge)
+{
+	struct writer w = { c, n, merge, 0, 0, NULL }, *list, *v;
+	int	rc;
+
+	pthread_mutex_lock(&l->gc_mu);
+	*l->gc_tail = &w;
+	l->gc_tail = &w.next;
+	while (!w.done && l->gc_busy)
+		pthread_cond_wait(&l->gc_cv, &l->gc_mu);
+	if (w.done) {
+		pthread_mutex_unlock(&l->gc_mu);
+		return w.rc;
+	}
+	l->gc_busy = 1;
+	list = l->gc_head;
+	l->gc_head = NULL;
+	l->gc_tail = &l->gc_head;
+	pthread_mutex_unlock(&l->gc_mu);
+
+	rc = commit_group(l, list);
+	if (rc != 0 && list->next != NULL) {
+		/* one batch may be at fault: give each its own answer */
+		for (v = list; v; v = v->next) {
+			struct writer *next = v->next;
+			v->next = NULL;
+			v->rc = commit_group(l, v);
+			v->next = next;
+		}
+	} else
+		for (v = list; v; v = v->next)
+			v->rc = rc;
+
+	pthread_mutex_lock(&l->gc_mu);
+	for (v = list; v; v = v->next)
+		v->done = 1;
+	l->gc_busy = 0;
+	pthread_cond_broadcast(&l->gc_cv);
+	pthread_mutex_unlock(&l->gc_mu);
+	return w.rc;
 }
 
 int
@@ -702,6 +774,9 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&l->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&l->gc_mu, NULL);
+	pthread_cond_init(&l->gc_cv, NULL);
+	l->gc_tail = &l->gc_head;
 	if ((rc = mdb_env_create(&l->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(l->env, 4)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(l->env, MAX_READERS)) != 0 ||
@@ -738,6 +813,8 @@ ledger_close(struct ledger *l)
 	if (l->env)
 		mdb_env_close(l->env);
 	pthread_rwlock_destroy(&l->lock);
+	pthread_mutex_destroy(&l->gc_mu);
+	pthread_cond_destroy(&l->gc_cv);
 	free(l->path);
 	free(l);
 }
