@@ -238,6 +238,18 @@ test_expect_success 'share checks: ShareType cifs on a plain directory, missing 
 	test $(msgs) = $n
 '
 
+test_expect_success 'an empty share: nothing to do, exit 0' '
+	scan_conf e "Submit smtp://127.0.0.1:$PORT" &&
+	cp s.csv e.csv &&
+	scan -c e.conf status >out &&
+	test $(wc -l <out) = 1 &&
+	n=$(msgs) &&
+	scan -c e.conf run >out 2>err &&
+	test ! -s out &&
+	grep -q "pass done periods=0" err &&
+	test $(msgs) = $n
+'
+
 test_expect_success 'two scanners at once: the second one steps aside (75)' '
 	scan_conf l "Submit smtp://127.0.0.1:$PORT" &&
 	cp s.csv l.csv && mkdir -p l.state &&
