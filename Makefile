@@ -47,7 +47,8 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check deps unit install clean fuzz fuzz-run demo
+.PHONY: all check deps unit install clean fuzz fuzz-run demo \
+		postfix-config postfix-unconfig
 
 # ---- the library --------------------------------------------------------
 LIB_SRC		:= $(wildcard lib/*.c)
@@ -178,9 +179,40 @@ demo: deps
 	$(Q)BUILD=$(CURDIR)/$(O) tests/demo.sh
 
 # ---- install ------------------------------------------------------------
+UNITDIR		?= /lib/systemd/system
+TMPFILESDIR	?= /usr/lib/tmpfiles.d
+MAN5		:= lib/edefter.conf.5
+MAN8		:= milter/edefter-milter.8 scanner/edefter-scan.8 ctl/edefterctl.8
+UNITS		:= postfix/edefter-milter.service postfix/edefter-scan.service \
+		   postfix/edefter-scan.timer postfix/edefter-scan-daemon.service
+SUBST		= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+# install - programs, man pages, units; examples never overwrite a file
 install: all
-	install -d $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/edefter \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0755 postfix/edefter-postconf $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS); do \
+	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	install -m 0644 postfix/tmpfiles.edefter.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/edefter.conf
+	for f in edefter.conf companies.csv; do \
+	    t=$(DESTDIR)$(SYSCONFDIR)/edefter/$$f; \
+	    if [ -e $$t ]; then echo "keeping $$t (the example is $$t.example)"; \
+	        install -m 0644 postfix/$$f.example $$t.example; \
+	    else install -m 0640 postfix/$$f.example $$t; fi; done
+
+# postfix-config / postfix-unconfig - the main.cf and master.cf settings
+postfix-config:
+	postfix/edefter-postconf apply
+
+postfix-unconfig:
+	postfix/edefter-postconf remove
 
 clean:
 	rm -rf build build-san build-clang build-fuzz

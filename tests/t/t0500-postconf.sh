@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# t0500 - postfix/edefter-postconf on a private copy of a Postfix
+# configuration directory (postconf -c): apply, idempotence, other
+# milters, remove, backups, the submission service, show.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+if ! command -v postconf >/dev/null 2>&1; then
+	test_skip 'edefter-postconf' 'no postconf (Postfix) here'
+	test_done
+fi
+
+# Postfix pauses up to two seconds before it reads a main.cf changed
+# within the last second or two (in case an editor is still writing it).
+# cool DIR ages the files after each change so that the test does not wait.
+cool() { touch -d "1 minute ago" "$1/main.cf" "$1/master.cf"; }
+pce() { postconf "$@" && cool "$2"; }	# pce -c DIR -e|-P ...
+
+# the script runs under /bin/sh (dash on Debian), as an admin would run it
+EP="$TOP/postfix/edefter-postconf"
+ep() {
+	ep_rc=0
+	sh "$EP" "$@" || ep_rc=$?
+	[ ! -f pc/main.cf ] || cool pc
+	return $ep_rc
+}
+ENTRY='{ local:edefter/milter.sock, default_action=tempfail }'
+
+# fresh DIR - a configuration directory: Debian's master.cf when there
+# is one, and a small main.cf of our own
+fresh() {
+	rm -rf "$1" && mkdir "$1" &&
+	if [ -f /etc/postfix/master.cf ]; then
+		cp /etc/postfix/master.cf "$1/"
+	else
+		cat >"$1/master.cf" <<-\EOF
+		smtp      inet  n       -       y       -       -       smtpd
+		pickup    unix  n       -       y       60      1       pickup
+		cleanup   unix  n       -       y       -       0       cleanup
+		qmgr      unix  n       -       n       300     1       qmgr
+		EOF
+	fi &&
+	cat >"$1/main.cf" <<-\EOF
+	# scratch main.cf for t0500
+	compatibility_level = 3.6
+	myhostname = mail.ofis.example
+	mydestination = $myhostname, localhost
+	inet_interfaces = loopback-only
+	EOF
+	cool "$1"
+}
+
+# pv DIR NAME - a main.cf value as postconf -n shows it ("" when not set)
+pv() { postconf -c "$1" -n "$2" 2>/dev/null | sed "s/^$2 = //"; }
+
+test_expect_success 'apply on a fresh configuration' '
+	fresh pc && cp -r pc orig &&
+	ep -c pc apply >out &&
+	cat out &&
+	test "$(pv pc smtpd_milters)" = "$ENTRY" &&
+	test "$(pv pc non_smtpd_milters)" = "$ENTRY" &&
+	test "$(pv pc milter_protocol)" = 6 &&
+	test "$(pv pc milter_default_action)" = tempfail &&
+	test "$(pv pc milter_command_timeout)" = 30s &&
+	test "$(pv pc milter_content_timeout)" = 300s &&
+	postconf -c pc -h milter_connect_macros | grep -q "{client_addr}" &&
+	postconf -c pc -h milter_connect_macros | grep -q "{daemon_name}" &&
+	postconf -c pc -h milter_mail_macros | grep -q "{auth_authen}" &&
+	postconf -c pc -h milter_end_of_data_macros | grep -qw i &&
+	test "$(postconf -c pc -Ph cleanup/unix/milter_macro_daemon_name)" = pickup &&
+	grep -q "^main.cf: smtpd_milters = " out &&
+	test -f pc/edefter-postconf.state
+'
+
+test_expect_success 'the backups hold the files as they were' '
+	ls pc/main.cf.edefter-bak.* pc/master.cf.edefter-bak.* >baks &&
+	test $(wc -l <baks) = 2 &&
+	cmp orig/main.cf pc/main.cf.edefter-bak.* &&
+	cmp orig/master.cf pc/master.cf.edefter-bak.*
+'
+
+test_expect_success 'apply again changes nothing, not even a backup' '
+	cp -r pc after1 &&
+	ep -c pc apply >out &&
+	grep -q "^nothing to change" out &&
+	diff -r after1 pc
+'
+
+test_expect_success 'show: exit 0 and the settings' '
+	ep -c pc show >out 2>err &&
+	grep -q "^  smtpd_milters = $ENTRY$" out &&
+	grep -q "^  cleanup/unix/milter_macro_daemon_name = pickup$" out &&
+	grep -q "^ok: edefter is the last milter" out &&
+	test ! -s err
+'
+
+test_expect_success 'remove puts main.cf and master.cf back byte for byte' '
+	ep -c pc remove >out &&
+	cat out &&
+	cmp orig/main.cf pc/main.cf &&
+	cmp orig/master.cf pc/master.cf &&
+	test ! -e pc/edefter-postconf.state &&
+	test_expect_code 1 ep -c pc show >out 2>err &&
+	grep -q "smtpd_milters: edefter is not there" err
+'
+
+test_expect_success 'another milter keeps its place; edefter goes last' '
+	fresh pc &&
+	pce -c pc -e "smtpd_milters = inet:127.0.0.1:11332" \
+	    "non_smtpd_milters = inet:127.0.0.1:11332, { unix:opendkim/opendkim.sock, default_action=accept }" &&
+	cp pc/main.cf before.cf &&
+	ep -c pc apply >out &&
+	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332, $ENTRY" &&
+	test "$(pv pc non_smtpd_milters)" = "inet:127.0.0.1:11332, { unix:opendkim/opendkim.sock, default_action=accept }, $ENTRY" &&
+	cp -r pc again &&
+	ep -c pc apply >out && grep -q "^nothing to change" out &&
+	diff -r again pc &&
+	ep -c pc remove >out &&
+	cmp before.cf pc/main.cf &&
+	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332"
+'
+
+test_expect_success 'an edefter entry elsewhere is moved to the end, not doubled' '
+	fresh pc &&
+	pce -c pc -e "smtpd_milters = local:edefter/milter.sock, inet:127.0.0.1:11332, inet:127.0.0.1:11333" &&
+	ep -c pc apply >out &&
+	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332, inet:127.0.0.1:11333, $ENTRY" &&
+	test $(postconf -c pc -h smtpd_milters | grep -o edefter/milter.sock | wc -l) = 1
+'
+
+test_expect_success 'remove after later edits: edefter out, the edits stay' '
+	fresh pc &&
+	pce -c pc -e "smtpd_milters = inet:127.0.0.1:11332" \
+	    "milter_connect_macros = j {daemon_name} v" \
+	    "milter_default_action = accept" &&
+	ep -c pc apply >out &&
+	grep -q "^kept milter_default_action = accept" out &&
+	test "$(pv pc milter_connect_macros)" = "j {daemon_name} v {client_addr}" &&
+	pce -c pc -e "smtpd_milters = inet:127.0.0.1:11332, $ENTRY, inet:127.0.0.1:12000" \
+	    "milter_connect_macros = j {daemon_name} v {client_addr} {my_macro}" \
+	    "milter_command_timeout = 45s" &&
+	test_expect_code 1 ep -c pc show >/dev/null 2>err &&
+	grep -q "smtpd_milters: edefter is not the last milter" err &&
+	ep -c pc remove >out &&
+	cat out &&
+	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332, inet:127.0.0.1:12000" &&
+	test "$(pv pc non_smtpd_milters)" = "" &&
+	test "$(pv pc milter_connect_macros)" = "j {daemon_name} v {my_macro}" &&
+	test "$(pv pc milter_command_timeout)" = 45s &&
+	test "$(pv pc milter_default_action)" = accept &&
+	test "$(pv pc milter_protocol)" = "" &&
+	test "$(pv pc milter_content_timeout)" = "" &&
+	test -z "$(postconf -c pc -Ph cleanup/unix/milter_macro_daemon_name 2>/dev/null)"
+'
+
+test_expect_success 'remove without a state file takes out only what is edefter'"'"'s' '
+	fresh pc &&
+	pce -c pc -e "smtpd_milters = inet:127.0.0.1:11332, $ENTRY" \
+	    "non_smtpd_milters = $ENTRY" "milter_protocol = 6" &&
+	pce -c pc -P cleanup/unix/milter_macro_daemon_name=pickup &&
+	ep -c pc remove >out &&
+	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332" &&
+	test "$(pv pc non_smtpd_milters)" = "" &&
+	test "$(pv pc milter_protocol)" = 6 &&
+	test -z "$(postconf -c pc -Ph cleanup/unix/milter_macro_daemon_name 2>/dev/null)" &&
+	ep -c pc remove >out && grep -q "^nothing to remove" out
+'
+
+test_expect_success 'non_smtpd_milters = $smtpd_milters is left to inherit' '
+	fresh pc &&
+	pce -c pc -e "non_smtpd_milters = \$smtpd_milters" &&
+	ep -c pc apply >out &&
+	test "$(pv pc non_smtpd_milters)" = "\$smtpd_milters" &&
+	test "$(postconf -c pc -xh non_smtpd_milters)" = "$ENTRY" &&
+	ep -c pc show >/dev/null
+'
+
+test_expect_success '--submission: a loopback smtpd, idempotent, removed again' '
+	fresh pc && cp -r pc orig2 &&
+	ep -c pc --submission 10587 apply >out &&
+	svc=127.0.0.1:10587/inet &&
+	test "$(postconf -c pc -Fh $svc/command | cut -d" " -f1)" = smtpd &&
+	test "$(postconf -c pc -Fh $svc/chroot)" = "$(postconf -c pc -Fh smtp/inet/chroot)" &&
+	test "$(postconf -c pc -Ph $svc/syslog_name)" = postfix/edefter &&
+	test "$(postconf -c pc -Ph $svc/smtpd_relay_restrictions)" = permit_mynetworks,reject &&
+	cp -r pc again2 &&
+	ep -c pc --submission 10587 apply >out && grep -q "^nothing to change" out &&
+	diff -r again2 pc &&
+	ep -c pc show >out && grep -q "edefter submission service" out &&
+	ep -c pc remove >out &&
+	test -z "$(postconf -c pc -M $svc 2>/dev/null)" &&
+	cmp orig2/master.cf pc/master.cf
+'
+
+test_expect_success '-s: Postfix and milter forms; a bad one is 64' '
+	fresh pc &&
+	ep -c pc -s inet:8891@127.0.0.1 apply >out &&
+	test "$(pv pc smtpd_milters)" = "{ inet:127.0.0.1:8891, default_action=tempfail }" &&
+	ep -c pc apply >out && grep -q "^nothing to change" out &&
+	ep -c pc -s local:/var/spool/postfix/edefter/milter.sock apply >out &&
+	test "$(pv pc smtpd_milters)" = "$ENTRY" &&
+	test_expect_code 64 ep -c pc -s bogus apply 2>err &&
+	grep -q "expected local:PATH" err
+'
+
+test_expect_success 'dry run (-n) changes nothing' '
+	fresh pc && cp -r pc dry &&
+	ep -c pc -n apply >out &&
+	grep -q "^(dry run) main.cf: smtpd_milters = " out &&
+	diff -r dry pc
+'
+
+test_expect_success 'show warns about a service that overrides smtpd_milters' '
+	fresh pc && ep -c pc apply >/dev/null &&
+	pce -c pc -P "smtp/inet/smtpd_milters=inet:127.0.0.1:11332" &&
+	test_expect_code 1 ep -c pc show >/dev/null 2>err &&
+	grep -q "smtp/inet/smtpd_milters = inet:127.0.0.1:11332: mail through this service is not checked" err
+'
+
+test_expect_success 'usage and configuration errors' '
+	test_expect_code 64 ep 2>err && grep -q "^usage:" err &&
+	test_expect_code 64 ep -c pc frobnicate 2>/dev/null &&
+	test_expect_code 64 ep -c pc --submission 70000 apply 2>/dev/null &&
+	test_expect_code 64 ep -c pc --submission 10587 remove 2>/dev/null &&
+	test_expect_code 78 ep -c "$T/nothere" show 2>err &&
+	grep -q "no such directory" err &&
+	mkdir empty && test_expect_code 78 ep -c empty show 2>err &&
+	grep -q "empty/main.cf: no such file" err
+'
+
+test_done
