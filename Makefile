@@ -187,25 +187,27 @@ UNITS		:= postfix/edefter-milter.service postfix/edefter-scan.service \
 		   postfix/edefter-scan.timer postfix/edefter-scan-daemon.service
 SUBST		= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
-# install - programs, man pages, units; examples never overwrite a file
+# install - programs, pages, units (paths filled in), tmpfiles.d; the
+# examples as *.example, and edefter.conf from its example only when there
+# is none (0644: the scanner runs as edefter and must read it)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/edefter \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
-	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0755 postfix/edefter-postconf $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(PROGS) postfix/edefter-postconf $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	for u in $(UNITS); do \
-	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
-	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
-	install -m 0644 postfix/tmpfiles.edefter.conf \
-	    $(DESTDIR)$(TMPFILESDIR)/edefter.conf
-	for f in edefter.conf companies.csv; do \
-	    t=$(DESTDIR)$(SYSCONFDIR)/edefter/$$f; \
-	    if [ -e $$t ]; then echo "keeping $$t (the example is $$t.example)"; \
-	        install -m 0644 postfix/$$f.example $$t.example; \
-	    else install -m 0640 postfix/$$f.example $$t; fi; done
+	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${u#postfix/} && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#postfix/} || exit 1; \
+	done
+	install -m 0644 postfix/tmpfiles.edefter.conf $(DESTDIR)$(TMPFILESDIR)/edefter.conf
+	install -m 0644 postfix/edefter.conf.example postfix/companies.csv.example \
+	    $(DESTDIR)$(SYSCONFDIR)/edefter/
+	@t=$(DESTDIR)$(SYSCONFDIR)/edefter/edefter.conf; \
+	if [ -e $$t ]; then echo "keeping $$t"; \
+	else echo "install -m 0644 postfix/edefter.conf.example $$t"; \
+	    install -m 0644 postfix/edefter.conf.example $$t; fi
 
 # postfix-config / postfix-unconfig - the main.cf and master.cf settings
 postfix-config:

@@ -119,12 +119,14 @@ test_expect_success 'another milter keeps its place; edefter goes last' '
 	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332"
 '
 
-test_expect_success 'an edefter entry elsewhere is moved to the end, not doubled' '
+test_expect_success 'an edefter entry elsewhere is moved to the end; remove takes it out' '
 	fresh pc &&
 	pce -c pc -e "smtpd_milters = local:edefter/milter.sock, inet:127.0.0.1:11332, inet:127.0.0.1:11333" &&
 	ep -c pc apply >out &&
 	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332, inet:127.0.0.1:11333, $ENTRY" &&
-	test $(postconf -c pc -h smtpd_milters | grep -o edefter/milter.sock | wc -l) = 1
+	test $(postconf -c pc -h smtpd_milters | grep -o edefter/milter.sock | wc -l) = 1 &&
+	ep -c pc remove >out &&
+	test "$(pv pc smtpd_milters)" = "inet:127.0.0.1:11332, inet:127.0.0.1:11333"
 '
 
 test_expect_success 'remove after later edits: edefter out, the edits stay' '

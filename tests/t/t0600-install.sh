@@ -9,7 +9,7 @@ test_expect_success 'make install lays down programs, pages, units, examples' '
 	    opt/ed/sbin/edefterctl opt/ed/sbin/edefter-postconf \
 	    opt/ed/share/man/man8/edefter-milter.8 opt/ed/share/man/man8/edefter-scan.8 \
 	    opt/ed/share/man/man8/edefterctl.8 opt/ed/share/man/man5/edefter.conf.5 \
-	    etc/x/edefter/edefter.conf etc/x/edefter/companies.csv \
+	    etc/x/edefter/edefter.conf etc/x/edefter/companies.csv.example \
 	    lib/systemd/system/edefter-milter.service lib/systemd/system/edefter-scan.timer; do
 		test -f "root/$f" || { echo "missing $f"; exit 1; }
 	done &&
