@@ -34,6 +34,8 @@ struct pass {
 	int		 status;
 	int		 lockfd;
 	int		 unenforced;	/* stop submitting */
+	char		**intents;	/* StateDir/intent names, sorted */
+	size_t		 nintents;
 	struct buf	 err;
 	unsigned long	 counts[P_NSTATES];
 };

@@ -14,6 +14,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -173,6 +175,51 @@ unenforced(struct pass *p)
 	return 1;
 }
 
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* list_intents - the open intents, read once a pass */
+static void
+list_intents(struct pass *p)
+{
+	char	path[4096];
+	struct dirent *de;
+	DIR	*d;
+
+	snprintf(path, sizeof(path), "%s/intent", p->cf->state_dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char **v;
+		if (de->d_name[0] == '.')
+			continue;
+		if ((v = realloc(p->intents, (p->nintents + 1) *
+		    sizeof(*v))) == NULL || (v[p->nintents] =
+		    strdup(de->d_name)) == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		p->intents = v;
+		p->nintents++;
+	}
+	closedir(d);
+	if (p->nintents)
+		qsort(p->intents, p->nintents, sizeof(*p->intents), cmp_name);
+}
+
+/* has_intent - is there an intent file for the period */
+static int
+has_intent(const struct pass *p, const struct speriod *sp)
+{
+	char	name[32], *key = name;
+
+	snprintf(name, sizeof(name), "%s_%04d-%02d", sp->id, sp->year,
+	    sp->month);
+	return p->nintents && bsearch(&key, p->intents, p->nintents,
+	    sizeof(*p->intents), cmp_name) != NULL;
+}
+
 /* recipients - the ledger decides who still needs the period */
 static int
 recipients(struct pass *p, struct speriod *sp, const struct company *c)
@@ -258,8 +305,8 @@ handle_period(struct pass *p, struct speriod *sp)
 	}
 	if (recipients(p, sp, c) < 0)
 		return -1;
-	open_intent = intent_load(p->cf->state_dir, sp->id, sp->year,
-	    sp->month, &in, &p->err);
+	open_intent = !has_intent(p, sp) ? 0 : intent_load(p->cf->state_dir,
+	    sp->id, sp->year, sp->month, &in, &p->err);
 	if (open_intent < 0) {
 		log_warn("%s; starting the period afresh", BUF_STR(&p->err));
 		buf_reset(&p->err);
@@ -415,6 +462,7 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 		    "counts as not sent", BUF_STR(&err));
 		p.l = NULL;
 	}
+	list_intents(&p);
 	if (seen_load(cf->state_dir, &p.seen, &p.err) < 0) {
 		log_err("%s", BUF_STR(&p.err));
 		rc = EX_CANTCREAT;
@@ -473,6 +521,9 @@ done:
 	if (p.l)
 		ledger_close(p.l);
 	seen_free(p.seen);
+	for (i = 0; i < p.nintents; i++)
+		free(p.intents[i]);
+	free(p.intents);
 	companies_free(&p.co);
 	free(p.inv);
 	scan_free(&p.s);

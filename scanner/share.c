@@ -23,6 +23,9 @@
  *	path in err.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/openat2.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,12 +143,47 @@ share_check_mount(const struct conf *cf, struct buf *err)
 	return -1;
 }
 
-/* share_open_dir - a directory beneath rootfd, no symlink followed */
+/* open_resolve - one openat2(2) beneath rootfd refusing every symlink;
+ * -2 when the kernel (or a seccomp filter) does not offer it */
+static int
+open_resolve(int rootfd, const char *rel)
+{
+#ifdef SYS_openat2
+	struct open_how how;
+	int	fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how,
+	    sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return fd;
+#else
+	(void)rootfd;
+	(void)rel;
+#endif
+	return -2;
+}
+
+/* share_open_dir - a directory beneath rootfd, no symlink followed: one
+ * openat2() where the kernel has it, else one component at a time */
 int
 share_open_dir(int rootfd, const char *rel, struct buf *err)
 {
 	char	*copy, *p, *save = NULL;
 	int	fd, next;
+
+	watchdog_tick();
+	if ((fd = open_resolve(rootfd, rel)) >= 0)
+		return fd;
+	if (fd == -1) {
+		int e = errno;
+		buf_printf(err, "%s: %s", rel, strerror(e));
+		errno = e;
+		return -1;
+	}
 
 	if ((fd = dup(rootfd)) < 0 || (copy = strdup(rel)) == NULL) {
 		if (fd >= 0)
