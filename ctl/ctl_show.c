@@ -50,16 +50,35 @@ dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+/* put_num - a non-negative number, without printf */
+static void
+put_num(struct buf *b, unsigned long long v)
+{
+	char	tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 /* unique_hash - the old tool's identity string */
 static void
 unique_hash(struct buf *b, const struct ledger_rec *r)
 {
 	buf_reset(b);
-	if (r->legacy_hash && *r->legacy_hash)
+	if (r->legacy_hash && *r->legacy_hash) {
 		buf_adds(b, r->legacy_hash);
-	else
-		buf_printf(b, "%s_%04d_%02d_%s", r->id, r->year, r->month,
-		    r->rcpt);
+		return;
+	}
+	buf_adds(b, r->id);
+	buf_addc(b, '_');
+	put_num(b, (unsigned)r->year);
+	buf_adds(b, r->month < 10 ? "_0" : "_");
+	put_num(b, (unsigned)r->month);
+	buf_addc(b, '_');
+	buf_adds(b, r->rcpt);
 }
 
 struct list_ctx {
@@ -218,7 +237,7 @@ out:
 int
 ctl_rec_json(struct buf *b, const struct ledger_rec *r)
 {
-	struct buf h = BUF_INIT;
+	static struct buf h;		/* reused: a dump writes millions */
 	char	when[32];
 	const char *p;
 	size_t	n;
@@ -230,8 +249,11 @@ ctl_rec_json(struct buf *b, const struct ledger_rec *r)
 	json_str(b, r->id);
 	buf_adds(b, ",\"companyName\":");
 	json_str(b, r->company_name);
-	buf_printf(b, ",\"year\":%d,\"month\":%d,\"recipientEmail\":",
-	    r->year, r->month);
+	buf_adds(b, ",\"year\":");
+	put_num(b, (unsigned)r->year);
+	buf_adds(b, ",\"month\":");
+	put_num(b, (unsigned)r->month);
+	buf_adds(b, ",\"recipientEmail\":");
 	json_str(b, r->rcpt);
 	buf_adds(b, ",\"sentDate\":");
 	json_str(b, when);
@@ -247,8 +269,13 @@ ctl_rec_json(struct buf *b, const struct ledger_rec *r)
 		json_strn(b, p, len);
 		p += len + (p[len] == '\n');
 	}
-	buf_printf(b, "],\"fileCount\":%zu,\"period\":\"%04d-%02d\","
-	    "\"messageId\":", n, r->year, r->month);
+	buf_adds(b, "],\"fileCount\":");
+	put_num(b, n);
+	buf_adds(b, ",\"period\":\"");
+	put_num(b, (unsigned)r->year);
+	buf_adds(b, r->month < 10 ? "-0" : "-");
+	put_num(b, (unsigned)r->month);
+	buf_adds(b, "\",\"messageId\":");
 	json_str(b, r->message_id);
 	buf_adds(b, ",\"queueId\":");
 	json_str(b, r->queue_id);
@@ -258,7 +285,6 @@ ctl_rec_json(struct buf *b, const struct ledger_rec *r)
 	json_str(b, r->client);
 	buf_adds(b, ",\"saslUser\":");
 	json_str(b, r->sasl_user);
-	buf_free(&h);
 	return buf_adds(b, "}\n");
 }
 

@@ -50,13 +50,23 @@ int
 json_strn(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t	i = 0, l;
+	size_t	i = 0, run, l;
 
-	if (buf_addc(b, '"') < 0)
+	if (buf_reserve(b, n + 2) < 0 || buf_addc(b, '"') < 0)
 		return -1;
 	while (i < n) {
 		int rc;
 
+		/* a run of bytes that go out as they are, in one copy */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '"' && p[run] != '\\'; run++)
+			;
+		if (run > i) {
+			if (buf_add(b, p + i, run - i) < 0)
+				return -1;
+			i = run;
+			continue;
+		}
 		if (p[i] == '"' || p[i] == '\\')
 			rc = buf_addc(b, '\\') < 0 ? -1 : buf_addc(b, p[i]);
 		else if (p[i] == '\n')

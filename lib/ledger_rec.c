@@ -200,20 +200,46 @@ ledger_rec_check(const char *key, size_t keylen, const struct ledger_rec *r,
 	return rc;
 }
 
-/* ledger_time_format - ISO 8601 UTC with milliseconds */
+/* digits - n decimal digits of v at p, zero-padded */
+static char *
+digits(char *p, int v, int n)
+{
+	char	*e = p + n;
+
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return e;
+}
+
+/* ledger_time_format - ISO 8601 UTC with milliseconds (a dump writes a
+ * million of them: no printf) */
 int
 ledger_time_format(int64_t ms, char *out, size_t outlen)
 {
 	time_t	t = (time_t)(ms / 1000);
 	struct tm tm;
-	int	frac = (int)(ms % 1000);
+	char	*p = out;
 
-	if (ms < 0 || gmtime_r(&t, &tm) == NULL)
+	if (ms < 0 || outlen < 25 || gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_year + 1900 > 9999)
 		return -1;
-	if (snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, frac) >= (int)outlen)
-		return -1;
+	p = digits(p, tm.tm_year + 1900, 4);
+	*p++ = '-';
+	p = digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = digits(p, tm.tm_mday, 2);
+	*p++ = 'T';
+	p = digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_sec, 2);
+	*p++ = '.';
+	p = digits(p, (int)(ms % 1000), 3);
+	*p++ = 'Z';
+	*p = '\0';
 	return 0;
 }
 
