@@ -127,10 +127,14 @@ hash_rcpt(const char *hash, const char *files_joined)
 	    p[strlen(files_joined)] == '_')
 		p += strlen(files_joined) + 1;
 	else if (strchr(p, '|') != NULL) {
-		for (last = strchr(p, '@'); last > p && last[-1] != '_' &&
-		    last[-1] != '|'; last--)
-			;
-		if (last == NULL || last == p || last[-1] != '_')
+		/* the address follows the last file name: "....zip_" */
+		const char *q;
+
+		for (last = NULL, q = p; (q = strchr(q, '_')) != NULL; q++)
+			if (q - p >= 4 && (ascii_strncasecmp(q - 4, ".zip", 4) ==
+			    0 || ascii_strncasecmp(q - 4, ".xml", 4) == 0))
+				last = q + 1;
+		if (last == NULL)
 			return NULL;
 		p = last;
 	}

@@ -232,7 +232,8 @@ smb_mount() {
 	    --config /dev/null \
 	    --dir-cache-time 0s --poll-interval 0 --attr-timeout 1s \
 	    --vfs-cache-mode off --contimeout 5s --timeout 15s \
-	    --low-level-retries 1 --retries 1 "${other[@]}" \
+	    --low-level-retries 1 --retries 1 --smb-idle-timeout 1s \
+	    "${other[@]}" \
 	    --log-level INFO "$@" </dev/null >>"$log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$pidfile"
