@@ -47,7 +47,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check deps unit install clean fuzz fuzz-run demo \
+.PHONY: all check deps unit install clean fuzz fuzz-run demo bench \
 		postfix-config postfix-unconfig
 
 # ---- the library --------------------------------------------------------
@@ -177,6 +177,11 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(CURDIR)/$(O) tests/demo.sh
+
+# ---- benchmarks (not tests: they print ratios, assert nothing) ------------
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(CURDIR)/$(O) bench/run.sh
 
 # ---- install ------------------------------------------------------------
 UNITDIR		?= /lib/systemd/system

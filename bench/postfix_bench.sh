@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# postfix_bench.sh - Postfix throughput with and without edefter-milter.
+#
+# One private Postfix on loopback relaying everything to smtp-sink (which
+# discards), with one smtpd listener per mode so that nothing is reloaded
+# between runs:
+#
+#   none       no milter                                  (the baseline)
+#   untr-map   smtpd_milters set, smtpd_milter_maps (cidr) DISABLE for the
+#              client: an untrusted client never reaches the milter
+#   untr-milt  the milter is contacted but does not trust the client
+#              (TrustedClients 192.0.2.0/24): it steps out at end of headers
+#   trusted    the milter trusts the client (TrustedClients 127.0.0.0/8)
+#
+# Each round sends, per mode, MSGS messages with 10 sessions: smtp-source
+# to none, untr-map, untr-milt (UNTR_MSGS only: it is there for
+# comparison) and trusted (ordinary mail), and edsend (e-Defter sends,
+# every message a new key and a durable ledger record) to none and to
+# trusted.  The messages go in BLOCKS blocks per mode, the modes taking
+# turns block by block in a rotating order, so that load from outside
+# the benchmark falls on every mode alike; the queue is drained after
+# every block, outside the timing.  Each mode's messages/s is divided by
+# the no-milter rate of the same round and the same sender; the table
+# shows the median over ROUNDS rounds.  Single-session blocks (LAT_MSGS
+# messages per mode and round) give the added latency per message.
+#
+# Environment: ROUNDS (5), MSGS (4000), UNTR_MSGS (1000), BLOCKS (4),
+# SESSIONS (10), SIZE (1024), LAT_MSGS (300).
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=${ROUNDS:-5}
+MSGS=${MSGS:-4000}
+SESSIONS=${SESSIONS:-10}
+SIZE=${SIZE:-1024}
+LAT_MSGS=${LAT_MSGS:-300}
+UNTR_MSGS=${UNTR_MSGS:-1000}
+BLOCKS=${BLOCKS:-4}
+
+if [ "$(id -u)" -ne 0 ]; then
+	bench_note "postfix: skipped (a private Postfix needs root)"
+	exit 0
+fi
+for c in postfix postconf postqueue smtp-source smtp-sink ss; do
+	command -v "$c" >/dev/null 2>&1 || {
+		bench_note "postfix: skipped ($c is not installed)"
+		exit 0
+	}
+done
+
+bench_init postfix
+build_tools || exit 1
+PF=$W/pf
+read -r SINK_PORT P_NONE P_MAP P_UNTR P_TRUST <<<"$(free_ports 5 | tr '\n' ' ')"
+
+# the discarding sink: smtp-sink without -d writes nothing
+sink_up "$SINK_PORT" || exit 1
+
+milter_up m "UserID postfix:postfix" "TrustedClients 127.0.0.0/8, ::1" ||
+    exit 1
+milter_up mu "UserID postfix:postfix" "TrustedClients 192.0.2.0/24" ||
+    exit 1
+
+pf_setup "$PF" "$P_NONE" "$SINK_PORT" || exit 1
+bench_at_exit "pf_stop '$PF'"
+pf_milter "$PF" "local:$W/m.sock" 10s 60s || exit 1
+printf '127.0.0.0/8\tDISABLE\n0.0.0.0/0\t{ local:%s/m.sock, default_action=tempfail }\n' \
+    "$W" >"$PF/etc/untrusted.cidr"
+# the first listener (none) came from pf_setup; drop the global milters
+# there and add one listener per mode
+sed -i "s|^\(127.0.0.1:$P_NONE .*smtpd\)\$|\1 -o smtpd_milters=|" \
+    "$PF/etc/master.cf"
+cat >>"$PF/etc/master.cf" <<EOF
+127.0.0.1:$P_MAP inet n - n - - smtpd -o smtpd_milter_maps=cidr:$PF/etc/untrusted.cidr
+127.0.0.1:$P_UNTR inet n - n - - smtpd -o { smtpd_milters = { local:$W/mu.sock, default_action=tempfail } }
+127.0.0.1:$P_TRUST inet n - n - - smtpd
+EOF
+pf_set "$PF" "smtpd_client_connection_count_limit = 0" \
+    "smtpd_client_connection_rate_limit = 0" || exit 1
+pf_start "$PF" || exit 1
+for p in $P_MAP $P_UNTR $P_TRUST; do
+	wait_for 10 eval "ss -Hltn 'sport = :$p' | grep -q ." || exit 1
+done
+
+drain() {
+	wait_for 120 pf_queue_empty "$PF" || {
+		echo "queue did not drain" >&2
+		return 1
+	}
+}
+
+# src PORT N SESSIONS - smtp-source; prints the seconds it took
+src() {
+	local t0
+	t0=$(now)
+	smtp-source -s "$3" -m "$2" -l "$SIZE" -f ofis@ofis.example \
+	    -t alici@firma.example "127.0.0.1:$1" >>"$W/source.log" 2>&1
+	fsub "$(now)" "$t0" 6
+}
+
+# eds PORT N SESSIONS TAG - edsend; prints the seconds it took
+eds() {
+	local out
+	out=$("$BENCH_BUILD/edsend" -s "$3" -m "$2" -l "$SIZE" -t "$4" \
+	    "127.0.0.1:$1") || echo "edsend: $out" >&2
+	echo "$out" >>"$W/edsend.log"
+	echo "$out" | sed -n 's/.* secs=\([0-9.]*\) .*/\1/p'
+}
+
+# block MODE N SESSIONS TAG - N messages in MODE, queue drained after;
+# prints the seconds the sending took
+block() {
+	local t
+	case $1 in
+	src-none) t=$(src "$P_NONE" "$2" "$3") ;;
+	src-map) t=$(src "$P_MAP" "$2" "$3") ;;
+	src-untr) t=$(src "$P_UNTR" "$2" "$3") ;;
+	src-trust) t=$(src "$P_TRUST" "$2" "$3") ;;
+	eds-none) t=$(eds "$P_NONE" "$2" "$3" "$4") ;;
+	eds-trust) t=$(eds "$P_TRUST" "$2" "$3" "$4") ;;
+	esac
+	drain || exit 1
+	echo "$t"
+}
+
+# warm up every listener (smtpd processes, milter threads, ledger)
+say "postfix: warming up"
+for m in src-none src-map src-untr src-trust eds-none eds-trust; do
+	block "$m" 300 "$SESSIONS" "w$m" >/dev/null
+done
+
+# A round: each mode's messages go in BLOCKS blocks, the modes taking
+# turns block by block (in an order that rotates), so that load from
+# outside the benchmark falls on every mode alike.  A mode's rate is its
+# messages over the sum of its blocks' times.
+modes=(src-none src-map src-untr src-trust eds-none eds-trust)
+lmodes=(src-none src-trust eds-none eds-trust)
+declare -A secs count lsecs
+r_map=() r_untr=() r_trust=() r_eds=() lat_src=() lat_eds=() lat_none=() lat_enone=()
+abs_none=() abs_enone=() abs_map=() abs_untr=() abs_trust=() abs_eds=()
+rate() {
+	fdiv "${count[$1]}" "${secs[$1]}" 1
+}
+for round in $(seq 1 "$ROUNDS"); do
+	for m in "${modes[@]}"; do secs[$m]=0; count[$m]=0; done
+	for m in "${lmodes[@]}"; do lsecs[$m]=0; done
+	n=${#modes[@]}
+	for b in $(seq 1 "$BLOCKS"); do
+		for i in $(seq 0 $((n - 1))); do
+			m=${modes[$(((i + round + b) % n))]}
+			k=$((MSGS / BLOCKS))
+			[ "$m" = src-untr ] && k=$((UNTR_MSGS / BLOCKS))
+			t=$(block "$m" "$k" "$SESSIONS" "r$round.$b")
+			secs[$m]=$(awk -v a="${secs[$m]}" -v b="$t" 'BEGIN { print a + b }')
+			count[$m]=$((count[$m] + k))
+		done
+		# single session: seconds per message without and with the milter
+		for i in 0 1 2 3; do
+			m=${lmodes[$(((i + round + b) % 4))]}
+			t=$(block "$m" "$((LAT_MSGS / BLOCKS))" 1 "l$round.$b")
+			lsecs[$m]=$(awk -v a="${lsecs[$m]}" -v b="$t" 'BEGIN { print a + b }')
+		done
+	done
+	line="round $round:"
+	for m in "${modes[@]}"; do line="$line $m=$(rate "$m")"; done
+	r_map+=("$(fdiv "$(rate src-map)" "$(rate src-none)" 3)")
+	r_untr+=("$(fdiv "$(rate src-untr)" "$(rate src-none)" 3)")
+	r_trust+=("$(fdiv "$(rate src-trust)" "$(rate src-none)" 3)")
+	r_eds+=("$(fdiv "$(rate eds-trust)" "$(rate eds-none)" 3)")
+	abs_none+=("$(rate src-none)")
+	abs_enone+=("$(rate eds-none)")
+	abs_map+=("$(rate src-map)")
+	abs_untr+=("$(rate src-untr)")
+	abs_trust+=("$(rate src-trust)")
+	abs_eds+=("$(rate eds-trust)")
+	lm=$(((LAT_MSGS / BLOCKS) * BLOCKS))
+	ms() { awk -v s="${lsecs[$1]}" -v n="$lm" 'BEGIN { printf "%.3f", 1000 * s / n }'; }
+	lat_none+=("$(ms src-none)")
+	lat_src+=("$(fsub "$(ms src-trust)" "$(ms src-none)" 3)")
+	lat_enone+=("$(ms eds-none)")
+	lat_eds+=("$(fsub "$(ms eds-trust)" "$(ms eds-none)" 3)")
+	say "postfix $line | 1-session ms/msg none=$(ms src-none) trusted=$(ms src-trust) eds-none=$(ms eds-none) eds-trusted=$(ms eds-trust)"
+done
+
+got=$("$BUILD/edefterctl" -l "$W/m.ledger" stats 2>/dev/null |
+    awk '$1 == "records" { print $2 }')
+expect=$((300 + ROUNDS * (MSGS / BLOCKS + LAT_MSGS / BLOCKS) * BLOCKS))
+refused=$(awk -F'refused=' '{ split($2, a, " "); s += a[1] } END { print s + 0 }' \
+    "$W/edsend.log")
+src_err=$(grep -ci 'error\|fatal\|reject' "$W/source.log" || true)
+bounced=$(grep -c 'status=bounced\|status=deferred' "$PF/maillog" || true)
+
+mr=$(median "${r_map[@]}")
+ur=$(median "${r_untr[@]}")
+tr=$(median "${r_trust[@]}")
+er=$(median "${r_eds[@]}")
+bench_row "Postfix: untrusted client, smtpd_milter_maps DISABLE (smtp-source, 10 sessions)" \
+    "$(fmt "$(median "${abs_none[@]}")") msg/s" "$(fmt "$(median "${abs_map[@]}")") msg/s" \
+    "$mr" "≥ 0.95" "$(ge "$mr" 0.95)"
+bench_row "Postfix: untrusted client, milter contacted, leaves at end of headers" \
+    "$(fmt "$(median "${abs_none[@]}")") msg/s" "$(fmt "$(median "${abs_untr[@]}")") msg/s" \
+    "$ur" "≥ 0.95" "$(ge "$ur" 0.95)"
+bench_row "Postfix: trusted client, ordinary mail (smtp-source, 10 sessions)" \
+    "$(fmt "$(median "${abs_none[@]}")") msg/s" "$(fmt "$(median "${abs_trust[@]}")") msg/s" \
+    "$tr" "≥ 0.85" "$(ge "$tr" 0.85)"
+bench_row "Postfix: e-Defter sends, new key + durable record each (edsend, 10 sessions)" \
+    "$(fmt "$(median "${abs_enone[@]}")") msg/s" "$(fmt "$(median "${abs_eds[@]}")") msg/s" \
+    "$er" "≥ 0.80" "$(ge "$er" 0.80)"
+ls_=$(median "${lat_src[@]}")
+le_=$(median "${lat_eds[@]}")
+bench_row "Postfix: 1 session, added ms/message, ordinary mail (trusted)" \
+    "$(median "${lat_none[@]}") ms" "+$ls_ ms" "-" "≤ 1 ms" "$(le "$ls_" 1)"
+bench_row "Postfix: 1 session, added ms/message, e-Defter send" \
+    "$(median "${lat_enone[@]}") ms" "+$le_ ms" "-" "≤ 1 ms" "$(le "$le_" 1)"
+bench_note "postfix: $ROUNDS rounds × $MSGS messages per mode ($UNTR_MSGS for the milter-contacted untrusted mode) × $SESSIONS sessions, in $BLOCKS interleaved blocks, $SIZE-byte bodies, one SMTP session per message; single-session: $LAT_MSGS messages per mode per round; ratios per round: untr-map ${r_map[*]}; untr-milter ${r_untr[*]}; trusted ${r_trust[*]}; e-Defter ${r_eds[*]}"
+bench_note "postfix: ledger records added by e-Defter sends: $got of $expect expected; edsend refusals: $refused; smtp-source error lines: $src_err; bounced/deferred: $bounced"
