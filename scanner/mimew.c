@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +23,10 @@
 
 #include "addr.h"
 #include "json.h"
+#include "mimeenc.h"
 #include "mimew.h"
 #include "names.h"
 
-#define LINE_MAX_OCTETS	78		/* RFC 5322 2.1.1 "SHOULD" */
-#define WORD_MAX	75		/* RFC 2047 2 */
-#define B64_IN		57		/* bytes per 76-column line */
-#define B64_OUT		78		/* 76 characters and CRLF */
 #define IN_SIZE		(B64_IN * 1024)	/* file bytes read at a time */
 #define BOUNDARY_LEN	32
 #define FILENAME_MAX_OCTETS 255
@@ -67,294 +63,6 @@ struct mimew {
 	struct buf	 error;
 };
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static char b64_pair[4096][2];		/* b64_init() */
-static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
-
-/* b64_len - encoded length of n bytes: lines of 76 plus CRLF each */
-static uint64_t
-b64_len(uint64_t n)
-{
-	return (n + 2) / 3 * 4 + (n + B64_IN - 1) / B64_IN * 2;
-}
-
-/* b64_init - the table of character pairs for every 12 bits */
-static void
-b64_init(void)
-{
-	unsigned i;
-
-	for (i = 0; i < 4096; i++) {
-		b64_pair[i][0] = b64[i >> 6];
-		b64_pair[i][1] = b64[i & 63];
-	}
-}
-
-/*
- * b64_lines - encode k whole lines of 57 bytes into k * 78 characters:
- * nine steps of 6 bytes to 8 characters (four table pairs), then 3.
- */
-static void
-b64_lines(const unsigned char *in, size_t k, char *out)
-{
-	uint64_t v;
-	uint32_t w;
-	int	i;
-
-	while (k-- > 0) {
-		for (i = 0; i < 9; i++) {
-			v = (uint64_t)in[0] << 40 | (uint64_t)in[1] << 32 |
-			    (uint64_t)in[2] << 24 | (uint64_t)in[3] << 16 |
-			    (uint64_t)in[4] << 8 | in[5];
-			memcpy(out, b64_pair[v >> 36], 2);
-			memcpy(out + 2, b64_pair[v >> 24 & 0xfff], 2);
-			memcpy(out + 4, b64_pair[v >> 12 & 0xfff], 2);
-			memcpy(out + 6, b64_pair[v & 0xfff], 2);
-			in += 6;
-			out += 8;
-		}
-		w = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
-		memcpy(out, b64_pair[w >> 12], 2);
-		memcpy(out + 2, b64_pair[w & 0xfff], 2);
-		out[4] = '\r';
-		out[5] = '\n';
-		in += 3;
-		out += 6;
-	}
-}
-
-/* b64_short - encode one line of n <= 57 bytes, padded; its length */
-static size_t
-b64_short(const unsigned char *in, size_t n, char *out)
-{
-	char	*o = out;
-	uint32_t v;
-
-	for (; n >= 3; n -= 3, in += 3, o += 4) {
-		v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
-		o[0] = b64[v >> 18];
-		o[1] = b64[v >> 12 & 63];
-		o[2] = b64[v >> 6 & 63];
-		o[3] = b64[v & 63];
-	}
-	if (n > 0) {
-		v = (uint32_t)in[0] << 16 | (n > 1 ? (uint32_t)in[1] << 8 : 0);
-		o[0] = b64[v >> 18];
-		o[1] = b64[v >> 12 & 63];
-		o[2] = n > 1 ? b64[v >> 6 & 63] : '=';
-		o[3] = '=';
-		o += 4;
-	}
-	o[0] = '\r';
-	o[1] = '\n';
-	return (size_t)(o + 2 - out);
-}
-
-/* b64_buf - base64 of a short string, no line breaks */
-static int
-b64_buf(struct buf *b, const char *s, size_t n)
-{
-	char	tmp[B64_OUT];
-	size_t	k;
-
-	while (n > 0) {
-		k = n < B64_IN ? n : B64_IN;
-		if (buf_add(b, tmp, b64_short((const unsigned char *)s, k,
-		    tmp) - 2) < 0)
-			return -1;
-		s += k;
-		n -= k;
-	}
-	return 0;
-}
-
-/* column - octets on the last line of b */
-static size_t
-column(const struct buf *b)
-{
-	size_t	i = b->len;
-
-	while (i > 0 && b->data[i - 1] != '\n')
-		i--;
-	return b->len - i;
-}
-
-/* u8len - length of the UTF-8 character led by c (input is valid) */
-static size_t
-u8len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-}
-
-/* text_ok - valid UTF-8 without control characters */
-static int
-text_ok(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
-			return 0;
-	return utf8_valid_prefix(s, n) == n;
-}
-
-/* plain_ok - printable ASCII that needs no encoding in a quoted string */
-static int
-plain_ok(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] < ' ' || s[i] > '~' || s[i] == '"' || s[i] == '\\' ||
-		    (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
-			return 0;
-	return 1;
-}
-
-/*
- * words - UTF-8 text as RFC 2047 "B" encoded words on the current line
- * and continuation lines, reserve octets kept free on each line.
- */
-static int
-words(struct buf *b, const char *s, size_t n, size_t reserve)
-{
-	size_t	col = column(b), room, max, take, k;
-
-	while (n > 0) {
-		room = col + reserve < LINE_MAX_OCTETS ?
-		    LINE_MAX_OCTETS - reserve - col : 0;
-		if (room > WORD_MAX)
-			room = WORD_MAX;
-		max = room > 12 ? (room - 12) / 4 * 3 : 0;
-		for (take = 0; take < n; take += k) {
-			k = u8len((unsigned char)s[take]);
-			if (take + k > max)
-				break;
-		}
-		if (take == 0) {
-			if (col <= 1)
-				return -1;	/* cannot happen: room >= 63 */
-			if (buf_add(b, "\r\n ", 3) < 0)
-				return -1;
-			col = 1;
-			continue;
-		}
-		if (buf_adds(b, "=?UTF-8?B?") < 0 || b64_buf(b, s, take) < 0 ||
-		    buf_adds(b, "?=") < 0)
-			return -1;
-		s += take;
-		n -= take;
-		if (n > 0 && buf_add(b, "\r\n ", 3) < 0)
-			return -1;
-		col = 1;
-	}
-	return 0;
-}
-
-/* attr_char - may stand unencoded in an RFC 2231 value (RFC 5987) */
-static int
-attr_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c && strchr("!#$&+-.^_`|~", c));
-}
-
-/* pct_len - RFC 2231 length of one UTF-8 character */
-static size_t
-pct_len(const char *s, size_t k)
-{
-	return k == 1 && attr_char((unsigned char)*s) ? 1 : 3 * k;
-}
-
-/*
- * param_2231 - ";" and " param*=utf-8''..." on a new line, or sections
- * param*0*=, param*1*=, ... one a line when it does not fit one line.
- */
-static int
-param_2231(struct buf *b, const char *param, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t	i, j, k, len = 0, start, sect, col;
-	int	one;
-
-	for (i = 0; i < n; i += k) {
-		k = u8len((unsigned char)s[i]);
-		len += pct_len(s + i, k);
-	}
-	one = 1 + strlen(param) + 9 + len <= LINE_MAX_OCTETS;
-	for (i = 0, sect = 0; i < n; sect++) {
-		start = b->len;
-		if (buf_printf(b, ";\r\n %s*", param) < 0 ||
-		    (!one && buf_printf(b, "%zu*", sect) < 0) ||
-		    buf_adds(b, sect == 0 ? "=utf-8''" : "=") < 0)
-			return -1;
-		col = b->len - start - 3;
-		for (; i < n; i += k) {
-			k = u8len((unsigned char)s[i]);
-			/* Room for this character and a ';' after it. */
-			if (!one && col + pct_len(s + i, k) + 1 >
-			    LINE_MAX_OCTETS)
-				break;
-			col += pct_len(s + i, k);
-			if (pct_len(s + i, k) == 1) {
-				if (buf_addc(b, s[i]) < 0)
-					return -1;
-				continue;
-			}
-			for (j = i; j < i + k; j++) {
-				unsigned char c = (unsigned char)s[j];
-
-				if (buf_addc(b, '%') < 0 ||
-				    buf_addc(b, hex[c >> 4]) < 0 ||
-				    buf_addc(b, hex[c & 15]) < 0)
-					return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-/* qp - text as quoted-printable, lines ending in CRLF, <= 76 columns */
-static int
-qp(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t	col = 0, tok;
-	int	last, enc, rc = 0;
-
-	while (*p && rc == 0) {
-		if (*p == '\r' || *p == '\n') {
-			p += *p == '\r' && p[1] == '\n' ? 2 : 1;
-			rc = buf_add(b, "\r\n", 2);
-			col = 0;
-			continue;
-		}
-		last = p[1] == '\0' || p[1] == '\r' || p[1] == '\n';
-		/* '.' and "From " start no line: safe for SMTP and mbox. */
-		enc = *p == '=' || *p > '~' || (*p < ' ' && *p != '\t') ||
-		    ((*p == ' ' || *p == '\t') && last) ||
-		    (col == 0 && *p == '.') ||
-		    (col == 0 && strncmp((const char *)p, "From ", 5) == 0);
-		tok = enc ? 3 : 1;
-		if (col + tok > (last ? 76u : 75u)) {
-			rc = buf_add(b, "=\r\n", 3);
-			col = 0;
-			continue;
-		}
-		if (enc) {
-			rc |= buf_addc(b, '=');
-			rc |= buf_addc(b, hex[*p >> 4]);
-			rc |= buf_addc(b, hex[*p & 15]);
-		} else
-			rc = buf_addc(b, *p);
-		col += tok;
-		p++;
-	}
-	return rc;
-}
-
 /* msgid_ok - "<left@right>" of dot-atom characters */
 static int
 msgid_ok(const char *s)
@@ -366,7 +74,7 @@ msgid_ok(const char *s)
 	for (i = 1; i < n - 1; i++) {
 		if (s[i] == '@')
 			ats++;
-		else if (!attr_char((unsigned char)s[i]) &&
+		else if (!enc_attr_char((unsigned char)s[i]) &&
 		    !strchr("%'*/=?{}", s[i]))
 			return 0;
 	}
@@ -401,7 +109,7 @@ type_ok(const char *s)
 	for (i = 0; i < n; i++)
 		if (s[i] == '/')
 			slash = slash ? n : i;
-		else if (!attr_char((unsigned char)s[i]))
+		else if (!enc_attr_char((unsigned char)s[i]))
 			return 0;
 	return slash > 0 && slash < n - 1;
 }
@@ -435,18 +143,18 @@ put_from(struct buf *b, const char *from)
 	int	rc = -1;
 
 	if (addr_parse_mailbox(from, &name, &addr) < 0 ||
-	    !text_ok(BUF_STR(&name), name.len))
+	    !enc_text_ok(BUF_STR(&name), name.len))
 		goto out;
 	rc = buf_adds(b, "From: ");
 	if (name.len == 0)
 		rc |= buf_printf(b, "%s\r\n", addr.data);
 	else {
 		if (name.len <= NAME_QUOTED_MAX &&
-		    plain_ok(name.data, name.len))
+		    enc_plain_ok(name.data, name.len))
 			rc |= buf_printf(b, "\"%s\"", name.data);
 		else
-			rc |= words(b, name.data, name.len, 0);
-		if (rc == 0 && column(b) + 3 + addr.len > LINE_MAX_OCTETS)
+			rc |= enc_words(b, name.data, name.len, 0);
+		if (rc == 0 && enc_column(b) + 3 + addr.len > LINE_MAX_OCTETS)
 			rc |= buf_adds(b, "\r\n");
 		rc |= buf_printf(b, " <%s>\r\n", addr.data);
 	}
@@ -486,19 +194,19 @@ put_file_head(struct buf *b, const char *bnd, const struct mimew_file *f)
 	int	plain, rc;
 
 	/* Plain only when " filename=\"...\"" fits on a line. */
-	plain = plain_ok(f->name, n) && 12 + n <= LINE_MAX_OCTETS;
+	plain = enc_plain_ok(f->name, n) && 12 + n <= LINE_MAX_OCTETS;
 
 	rc = buf_printf(b, "--%s\r\nContent-Type: %s;\r\n name=\"", bnd,
 	    f->type ? f->type : type_for(f->name));
 	if (plain)
 		rc |= buf_add(b, f->name, n);
 	else
-		rc |= words(b, f->name, n, 1);
+		rc |= enc_words(b, f->name, n, 1);
 	rc |= buf_adds(b, "\"\r\nContent-Disposition: attachment");
 	if (plain)
 		rc |= buf_printf(b, ";\r\n filename=\"%s\"", f->name);
 	else
-		rc |= param_2231(b, "filename", f->name, n);
+		rc |= enc_param_2231(b, "filename", f->name, n);
 	rc |= buf_adds(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	return rc;
 }
@@ -516,7 +224,7 @@ boundary(char *out, const char *given)
 		    strncmp(given, "=_", 2) != 0)
 			return -1;
 		for (i = 2; i < BOUNDARY_LEN; i++)
-			if (!attr_char((unsigned char)given[i]))
+			if (!enc_attr_char((unsigned char)given[i]))
 				return -1;
 		memcpy(out, given, BOUNDARY_LEN + 1);
 		return 0;
@@ -542,7 +250,7 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 	size_t	i, n;
 	int	rc, y, mo;
 
-	pthread_once(&b64_once, b64_init);
+	enc_init();
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->part = calloc(msg->nfiles + 1, sizeof(*m->part))) == NULL)
 		return fail(m, err, ENOMEM, "out of memory");
@@ -553,7 +261,7 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 	for (i = 0; i < msg->nto; i++)
 		if (addr_valid(msg->to[i], strlen(msg->to[i])) < 0)
 			return fail(m, err, EINVAL, "bad recipient address");
-	if (!text_ok(msg->subject, strlen(msg->subject)))
+	if (!enc_text_ok(msg->subject, strlen(msg->subject)))
 		return fail(m, err, EINVAL, "subject with a control "
 		    "character or bytes that are not UTF-8");
 	if (!msgid_ok(msg->message_id))
@@ -562,7 +270,7 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 		return fail(m, err, EINVAL, "bad company id");
 	if (edf_parse_period(msg->period, strlen(msg->period), &y, &mo) < 0)
 		return fail(m, err, EINVAL, "bad period");
-	if (msg->company_name && !text_ok(msg->company_name,
+	if (msg->company_name && !enc_text_ok(msg->company_name,
 	    strlen(msg->company_name)))
 		return fail(m, err, EINVAL, "company name with a control "
 		    "character or bytes that are not UTF-8");
@@ -575,7 +283,7 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 		const struct mimew_file *f = &msg->files[i];
 
 		n = strlen(f->name);
-		if (n == 0 || n > FILENAME_MAX_OCTETS || !text_ok(f->name, n) ||
+		if (n == 0 || n > FILENAME_MAX_OCTETS || !enc_text_ok(f->name, n) ||
 		    strchr(f->name, '/'))
 			return fail(m, err, EINVAL, "bad attachment name");
 		if (f->type && !type_ok(f->type))
@@ -592,17 +300,17 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 	for (i = 0; i < msg->nto; i++) {
 		n = strlen(msg->to[i]);
 		if (i > 0)
-			rc |= buf_adds(b, column(b) + 2 + n + 1 >
+			rc |= buf_adds(b, enc_column(b) + 2 + n + 1 >
 			    LINE_MAX_OCTETS ? ",\r\n " : ", ");
 		rc |= buf_add(b, msg->to[i], n);
 	}
 	rc |= buf_adds(b, "\r\nSubject:");
 	n = strlen(msg->subject);
-	if (n > 0 && plain_ok(msg->subject, n) && 9 + n <= LINE_MAX_OCTETS)
+	if (n > 0 && enc_plain_ok(msg->subject, n) && 9 + n <= LINE_MAX_OCTETS)
 		rc |= buf_printf(b, " %s", msg->subject);
 	else if (n > 0) {
 		rc |= buf_addc(b, ' ');
-		rc |= words(b, msg->subject, n, 0);
+		rc |= enc_words(b, msg->subject, n, 0);
 	}
 	rc |= buf_adds(b, "\r\n");
 	rc |= put_date(b, msg->date ? msg->date : time(NULL));
@@ -616,12 +324,12 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 	if (n > 0) {
 		/* the name for the ledger's record, as the milter reads it */
 		rc |= buf_adds(b, "X-EDefter-Company-Name:");
-		if (plain_ok(msg->company_name, n) && 24 + n <=
+		if (enc_plain_ok(msg->company_name, n) && 24 + n <=
 		    LINE_MAX_OCTETS)
 			rc |= buf_printf(b, " %s", msg->company_name);
 		else {
 			rc |= buf_addc(b, ' ');
-			rc |= words(b, msg->company_name, n, 0);
+			rc |= enc_words(b, msg->company_name, n, 0);
 		}
 		rc |= buf_adds(b, "\r\n");
 	}
@@ -632,7 +340,7 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
 	    "\r\n", bnd, bnd);
-	rc |= qp(b, msg->text);
+	rc |= enc_qp(b, msg->text);
 	rc |= buf_adds(b, "\r\n");
 	for (i = 0; i < msg->nfiles; i++) {
 		const struct mimew_file *f = &msg->files[i];
@@ -649,9 +357,9 @@ mimew_new(const struct mimew_msg *msg, struct buf *err)
 		if ((p->name = strdup(f->name)) == NULL)
 			rc = -1;
 		m->part[i + 1].text_off = b->len;
-		if (UINT64_MAX - m->total < b64_len(p->size))
+		if (UINT64_MAX - m->total < enc_b64_len(p->size))
 			return fail(m, err, EFBIG, "files too large");
-		m->total += b64_len(p->size);
+		m->total += enc_b64_len(p->size);
 	}
 	rc |= buf_printf(b, "%s--%s--\r\n", msg->nfiles ? "\r\n" : "", bnd);
 	if (rc < 0)
@@ -832,14 +540,14 @@ mimew_read(struct mimew *m, char *out, size_t len)
 		if ((len - done) / B64_OUT < k)
 			k = (len - done) / B64_OUT;
 		if (k > 0) {
-			b64_lines(m->in + m->in_pos, k, out + done);
+			enc_b64_lines(m->in + m->in_pos, k, out + done);
 			m->in_pos += k * B64_IN;
 			done += k * B64_OUT;
 			continue;
 		}
 		n = m->in_len - m->in_pos;
 		n = n < B64_IN ? n : B64_IN;
-		m->line_len = b64_short(m->in + m->in_pos, n, m->line);
+		m->line_len = enc_b64_short(m->in + m->in_pos, n, m->line);
 		m->line_pos = 0;
 		m->in_pos += n;
 	}
