@@ -37,6 +37,7 @@
 
 #include "conf.h"
 #include "ledger.h"
+#include "ledger_lmdb.h"
 
 #define DEFAULT_MAP	(16UL << 20)
 #define DEFAULT_MAXMAP	(64ULL << 30)
@@ -50,21 +51,6 @@
 #error "LMDB 0.9.17 or later is needed (mdb_env_copyfd2)"
 #endif
 
-struct ledger {
-	MDB_env		*env;
-	MDB_dbi		 recs;
-	MDB_dbi		 meta;
-	char		*path;
-	size_t		 max_map;
-	unsigned	 grows;
-	pthread_rwlock_t lock;
-	/* group commit: writers queue here; one of them commits for all */
-	pthread_mutex_t	 gc_mu;
-	pthread_cond_t	 gc_cv;
-	struct writer	*gc_head;
-	struct writer	**gc_tail;
-	int		 gc_busy;
-};
 
 static const struct {
 	long		magic;
@@ -132,8 +118,8 @@ netfs_parent(const char *dir)
 }
 
 /* txn_begin - begin with l->lock held shared; retries what can be retried */
-static int
-txn_begin(struct ledger *l, unsigned flags, MDB_txn **txn)
+int
+ledger_txn_begin(struct ledger *l, unsigned flags, MDB_txn **txn)
 {
 	int	rc, tries, dead;
 
@@ -158,8 +144,8 @@ txn_begin(struct ledger *l, unsigned flags, MDB_txn **txn)
 	}
 }
 
-static void
-txn_abort(struct ledger *l, MDB_txn *txn)
+void
+ledger_txn_abort(struct ledger *l, MDB_txn *txn)
 {
 	mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&l->lock);
@@ -290,7 +276,7 @@ commit_group(struct ledger *l, struct writer *list)
 	int	rc, tries;
 
 	for (tries = 0;; tries++) {
-		if ((rc = txn_begin(l, 0, &txn)) != 0)
+		if ((rc = ledger_txn_begin(l, 0, &txn)) != 0)
 			break;
 		seen = map_size(l);
 		for (w = list, rc = 0; w && rc == 0; w = w->next)
@@ -298,7 +284,7 @@ commit_group(struct ledger *l, struct writer *list)
 		if (rc == 0)
 			rc = txn_commit(l, txn);
 		else
-			txn_abort(l, txn);
+			ledger_txn_abort(l, txn);
 		if (rc != MDB_MAP_FULL || tries >= MAX_TRIES)
 			break;
 		if ((rc = grow(l, seen)) != 0)
@@ -377,14 +363,14 @@ ledger_lookup(struct ledger *l, const char *key, struct ledger_rec *r,
 	MDB_val	k, v;
 	int	rc;
 
-	if ((rc = txn_begin(l, MDB_RDONLY, &txn)) != 0)
+	if ((rc = ledger_txn_begin(l, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	k.mv_data = (void *)key;
 	k.mv_size = strlen(key);
 	if ((rc = mdb_get(txn, l->recs, &k, &v)) == 0 &&
 	    buf_set(store, v.mv_data, v.mv_size) < 0)
 		rc = ENOMEM;
-	txn_abort(l, txn);
+	ledger_txn_abort(l, txn);
 	if (rc == 0 && ledger_rec_decode(store->data, store->len, r) != 0)
 		rc = LEDGER_CORRUPT;
 	return rc;
@@ -398,13 +384,13 @@ ledger_forget(struct ledger *l, const char *key)
 	MDB_val	k;
 	int	rc;
 
-	if ((rc = txn_begin(l, 0, &txn)) != 0)
+	if ((rc = ledger_txn_begin(l, 0, &txn)) != 0)
 		return rc;
 	k.mv_data = (void *)key;
 	k.mv_size = strlen(key);
 	if ((rc = mdb_del(txn, l->recs, &k, NULL)) == 0)
 		return txn_commit(l, txn);
-	txn_abort(l, txn);
+	ledger_txn_abort(l, txn);
 	return rc;
 }
 
@@ -458,7 +444,7 @@ ledger_iter(struct ledger *l, const struct ledger_filter *f,
 		k.mv_size = prefix.len;
 		op = MDB_SET_RANGE;
 	}
-	if ((rc = txn_begin(l, MDB_RDONLY, &txn)) != 0) {
+	if ((rc = ledger_txn_begin(l, MDB_RDONLY, &txn)) != 0) {
 		buf_free(&prefix);
 		return rc;
 	}
@@ -481,146 +467,8 @@ ledger_iter(struct ledger *l, const struct ledger_filter *f,
 			rc = 0;
 		mdb_cursor_close(cur);
 	}
-	txn_abort(l, txn);
+	ledger_txn_abort(l, txn);
 	buf_free(&prefix);
-	return rc;
-}
-
-/* ledger_stats - sizes and counts */
-int
-ledger_stats(struct ledger *l, struct ledger_stats *st)
-{
-	char	path[4096];
-	MDB_envinfo info;
-	MDB_stat ms;
-	MDB_txn	*txn;
-	struct stat sb;
-	int	rc;
-
-	memset(st, 0, sizeof(*st));
-	if ((rc = txn_begin(l, MDB_RDONLY, &txn)) != 0)
-		return rc;
-	rc = mdb_stat(txn, l->recs, &ms);
-	mdb_env_info(l->env, &info);
-	txn_abort(l, txn);
-	if (rc)
-		return rc;
-	st->entries = ms.ms_entries;
-	st->depth = ms.ms_depth;
-	st->page_size = ms.ms_psize;
-	st->map_size = info.me_mapsize;
-	st->map_used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
-	st->max_readers = info.me_maxreaders;
-	st->readers = info.me_numreaders;
-	st->format = LEDGER_FORMAT;
-	st->grows = l->grows;
-	snprintf(path, sizeof(path), "%s/data.mdb", l->path);
-	if (stat(path, &sb) == 0)
-		st->file_size = (uint64_t)sb.st_size;
-	return 0;
-}
-
-struct verify_ctx {
-	ledger_problem_fn fn;
-	void		*arg;
-	uint64_t	checked;
-	uint64_t	bad;
-	struct buf	why;
-};
-
-static int
-verify_one(const char *key, size_t keylen, const struct ledger_rec *r,
-    void *arg)
-{
-	struct verify_ctx *v = arg;
-
-	v->checked++;
-	if (r == NULL) {
-		v->bad++;
-		v->fn(key, keylen, "record cannot be decoded", v->arg);
-	} else if (ledger_rec_check(key, keylen, r, &v->why) < 0) {
-		v->bad++;
-		v->fn(key, keylen, BUF_STR(&v->why), v->arg);
-	}
-	return 0;
-}
-
-/* ledger_verify - decode and check every record */
-int
-ledger_verify(struct ledger *l, ledger_problem_fn fn, void *arg,
-    uint64_t *checked, uint64_t *bad)
-{
-	struct verify_ctx v = { fn, arg, 0, 0, BUF_INIT };
-	int	rc = ledger_iter(l, NULL, verify_one, &v);
-
-	buf_free(&v.why);
-	*checked = v.checked;
-	*bad = v.bad;
-	return rc;
-}
-
-/* ledger_backup - compacted copy into destdir/data.mdb, written atomically */
-int
-ledger_backup(struct ledger *l, const char *dest, struct buf *err)
-{
-	struct buf tmp = BUF_INIT, fin = BUF_INIT;
-	struct stat sb;
-	int	fd = -1, dfd, made = 0, rc = 0;
-
-	if (mkdir(dest, 0750) < 0 && errno != EEXIST) {
-		rc = errno;
-		buf_printf(err, "%s: cannot create: %s", dest, strerror(rc));
-		return rc;
-	}
-	if (buf_printf(&fin, "%s/data.mdb", dest) < 0 ||
-	    buf_printf(&tmp, "%s/.data.mdb.XXXXXX", dest) < 0) {
-		rc = ENOMEM;
-		goto out;
-	}
-	if (lstat(fin.data, &sb) == 0) {
-		rc = EEXIST;
-		buf_printf(err, "%s: exists; will not overwrite a backup",
-		    fin.data);
-		goto out;
-	}
-	if ((fd = mkstemp(tmp.data)) < 0) {
-		rc = errno;
-		buf_printf(err, "%s: %s", tmp.data, strerror(rc));
-		goto out;
-	}
-	made = 1;
-	/* the copy opens its own read transaction: no resize meanwhile */
-	pthread_rwlock_rdlock(&l->lock);
-	rc = mdb_env_copyfd2(l->env, fd, MDB_CP_COMPACT);
-	pthread_rwlock_unlock(&l->lock);
-	if (rc) {
-		buf_printf(err, "%s: copy failed: %s", tmp.data,
-		    mdb_strerror(rc));
-		goto out;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		rc = errno;
-		fd = -1;
-		buf_printf(err, "%s: %s", tmp.data, strerror(rc));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, fin.data) < 0) {
-		rc = errno;
-		buf_printf(err, "%s: rename: %s", fin.data, strerror(rc));
-		goto out;
-	}
-	if ((dfd = open(dest, O_RDONLY | O_DIRECTORY)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc && made)
-		(void)unlink(tmp.data);
-	buf_free(&tmp);
-	buf_free(&fin);
 	return rc;
 }
 
