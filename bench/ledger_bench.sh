@@ -10,7 +10,10 @@
 #     with 10 clients at once.  Baseline: bench/null_milter (libmilter,
 #     same negotiated steps, accepts at end of message, no work), driven
 #     the same way in the same run.  Each measurement runs three times;
-#     the run with the median p99 is shown.
+#     the run with the median p99 is shown.  For new keys the ratio is
+#     against bench/fsync_probe: one durable commit (a page written and
+#     fdatasync'ed, then a page written O_DSYNC, as LMDB commits) on the
+#     ledger's file system, the floor under any new-key decision.
 #
 # Environment: LEDGER_RECORDS (1000000), MILTER_MSGS (3000: messages per
 # measurement, split between the clients).
@@ -68,14 +71,14 @@ else
 	t_raw="(mdb_dump missing)"
 	ratio=-
 fi
-bench_row "edefterctl dump --format json, $(printf "%'d" "$LEDGER_RECORDS") records" \
+bench_row "edefterctl dump --format json, $LEDGER_RECORDS records" \
     "$t_raw s (mdb_dump)" "$t_dump s ($lines lines)" "$ratio" "≤ 3 s" \
     "$(le "$t_dump" 3)"
 fsize=$(stat -c %s "$L/data.mdb")
 used=$(mdb_stat -s records "$L" 2>/dev/null | awk '
 	/Branch pages/ { p += $3 } /Leaf pages/ { p += $3 }
 	/Overflow pages/ { p += $3 } END { print p * 4096 }')
-bench_row "Ledger size per record ($(printf "%'d" "$LEDGER_RECORDS") records)" \
+bench_row "Ledger size per record ($LEDGER_RECORDS records)" \
     "-" "$(fdiv "$fsize" "$recs" 0) B/record (file), $(fdiv "$used" "$recs" 0) B/record (pages in use)" \
     "-" "(reported)" "-"
 
@@ -106,23 +109,33 @@ mc3() {
 
 say "ledger: milter decisions"
 mc "$W/m.sock" 1 new warm >/dev/null	# grows the map once, warms pages
+# the floor under a new key: one durable commit on this file system
+flush=$("$BENCH_BUILD/fsync_probe" "$W" 1000) || exit 1
+echo "fsync_probe $flush" >>"$W/milter.log"
+ms_of() {
+	fdiv "$(field "$1" "$2")" 1000 3
+}
 for c in 1 10; do
 	base=$(mc3 "$W/null.sock" "$c" new "n$c")
 	echo "null c=$c $base" >>"$W/milter.log"
 	for mode in new dup; do
 		out=$(mc3 "$W/m.sock" "$c" "$mode" "$mode$c")
 		echo "edefter c=$c $out" >>"$W/milter.log"
-		p50=$(field "$out" p50_us)
 		p99=$(field "$out" p99_us)
-		ps=$(field "$out" per_s)
 		bad=$(( $(field "$out" unexpected) + $(field "$out" failed) ))
-		p99ms=$(fdiv "$p99" 1000 3)
-		met=$(le "$p99ms" 2)
+		met=$(le "$(ms_of "$out" p99_us)" 2)
 		[ "$bad" -eq 0 ] || met="NO ($bad wrong replies)"
-		bench_row "Milter decision, $mode keys, $c client$([ "$c" = 1 ] || echo s), 1M-record ledger" \
-		    "p50 $(fdiv "$(field "$base" p50_us)" 1000 3) / p99 $(fdiv "$(field "$base" p99_us)" 1000 3) ms, $(field "$base" per_s)/s (null milter)" \
-		    "p50 $(fdiv "$p50" 1000 3) / p99 $p99ms ms, $ps/s" \
-		    "$(fdiv "$p99" "$(field "$base" p99_us)" 1)" "p99 ≤ 2 ms" "$met"
+		if [ "$mode" = new ]; then
+			bl="p50 $(ms_of "$flush" p50_us) / p99 $(ms_of "$flush" p99_us) ms (one flush: fsync_probe)"
+			ratio=$(fdiv "$p99" "$(field "$flush" p99_us)" 1)
+		else
+			bl="p50 $(ms_of "$base" p50_us) / p99 $(ms_of "$base" p99_us) ms, $(field "$base" per_s)/s (null milter)"
+			ratio=$(fdiv "$p99" "$(field "$base" p99_us)" 1)
+		fi
+		bench_row "Milter decision, $mode keys, $c client$([ "$c" = 1 ] || echo s), $LEDGER_RECORDS-record ledger" \
+		    "$bl" \
+		    "p50 $(ms_of "$out" p50_us) / p99 $(ms_of "$out" p99_us) ms, $(field "$out" per_s)/s" \
+		    "$ratio" "p99 ≤ 2 ms" "$met"
 	done
 done
 sed 's/^/ledger: /' "$W/milter.log" | while read -r l; do bench_note "$l"; done

@@ -223,6 +223,12 @@ build_tools() {
 			    -o "$BENCH_BUILD/$src" "$BENCH_DIR/$src.c" || return 1
 		fi
 	done
+	if [ ! -x "$BENCH_BUILD/fsync_probe" ] ||
+	    [ "$BENCH_DIR/fsync_probe.c" -nt "$BENCH_BUILD/fsync_probe" ]; then
+		${CC:-cc} -O2 -g -Wall -Wextra \
+		    -o "$BENCH_BUILD/fsync_probe" "$BENCH_DIR/fsync_probe.c" ||
+		    return 1
+	fi
 	if [ ! -x "$BENCH_BUILD/null_milter" ] ||
 	    [ "$BENCH_DIR/null_milter.c" -nt "$BENCH_BUILD/null_milter" ]; then
 		${CC:-cc} -O2 -g -Wall -Wextra -pthread \
