@@ -57,24 +57,30 @@ LIB		:= $(O)/libedefter.a
 # ---- the programs -------------------------------------------------------
 CTL_SRC		:= $(wildcard ctl/*.c)
 CTL		:= $(O)/edefterctl
-CTL_LIBS	:= -llmdb -ljansson
+CTL_LIBS	:= -llmdb -ljansson -lxlsxwriter
 
 SCAN_SRC	:= $(wildcard scanner/*.c)
 SCAN_CORE	:= $(filter-out scanner/main.c,$(SCAN_SRC))
 SCAN_LIB	:= $(O)/libscan.a
 SCAN		:= $(O)/edefter-scan
-SCAN_LIBS	:= -lcurl -llmdb
+SCAN_LIBS	:= -lcurl -llmdb -lxlsxwriter
 
 MILTER_SRC	:= $(wildcard milter/*.c)
 MILTER		:= $(O)/edefter-milter
 MILTER_LIBS	:= -lmilter -llmdb
 
-PROGS		:= $(CTL) $(MILTER) $(SCAN)
+DSN_SRC		:= $(wildcard dsn/*.c)
+DSN_CORE	:= $(filter-out dsn/main.c,$(DSN_SRC))
+DSN_LIB		:= $(if $(DSN_CORE),$(O)/libdsn.a)
+DSN		:= $(if $(filter dsn/main.c,$(DSN_SRC)),$(O)/edefter-dsn)
+DSN_LIBS	:= -llmdb
+
+PROGS		:= $(CTL) $(MILTER) $(SCAN) $(DSN)
 
 # ---- unit tests ---------------------------------------------------------
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT		:= $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
-UNIT_LIBS	:= -llmdb -ljansson -lcurl
+UNIT_LIBS	:= -llmdb -ljansson -lcurl -lxlsxwriter
 
 OBJ		= $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -99,9 +105,19 @@ $(SCAN): $(O)/scanner/main.o $(SCAN_LIB) $(LIB)
 $(MILTER): $(call OBJ,$(MILTER_SRC)) $(LIB)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
-$(O)/tests/unit/%.o: ED_CPPFLAGS += -Iscanner
+ifneq ($(DSN_CORE),)
+$(DSN_LIB): $(call OBJ,$(DSN_CORE))
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+endif
 
-$(O)/tests/%: $(O)/tests/unit/%.o $(SCAN_LIB) $(LIB)
+ifneq ($(DSN),)
+$(DSN): $(O)/dsn/main.o $(DSN_LIB) $(LIB)
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(DSN_LIBS)
+endif
+
+$(O)/tests/unit/%.o: ED_CPPFLAGS += -Iscanner -Idsn
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(SCAN_LIB) $(DSN_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
@@ -118,8 +134,10 @@ FUZZ_SECONDS	?= 20
 FUZZ_O		:= build-fuzz
 FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -Ilib -Iscanner -g -O1 \
 		   -fsanitize=fuzzer,address,undefined
-FUZZ_TARGETS	:= $(FUZZ_O)/fuzz_mime $(FUZZ_O)/fuzz_names $(FUZZ_O)/fuzz_csv
-FUZZ_LIBSRC	:= lib/buf.c lib/names.c lib/json.c lib/addr.c lib/log.c
+FUZZ_LIBSRC	:= lib/buf.c lib/names.c lib/json.c lib/addr.c lib/log.c \
+		   lib/trfold.c
+FUZZ_NAMES	:= mime names csv $(if $(wildcard tests/fuzz/fuzz_dsn.c),dsn)
+FUZZ_TARGETS	:= $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
 
 fuzz: $(FUZZ_TARGETS)
 
@@ -135,9 +153,13 @@ $(FUZZ_O)/fuzz_csv: tests/fuzz/fuzz_csv.c scanner/companies.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
 
+$(FUZZ_O)/fuzz_dsn: tests/fuzz/fuzz_dsn.c $(DSN_CORE) $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -Idsn -o $@ $^
+
 # fuzz-run - each target for FUZZ_SECONDS on a copy of its corpus
 fuzz-run: fuzz
-	@for t in mime names csv; do \
+	@for t in $(FUZZ_NAMES); do \
 	    rm -rf $(FUZZ_O)/corpus-$$t && mkdir -p $(FUZZ_O)/corpus-$$t && \
 	    cp tests/fuzz/corpus/$$t/* $(FUZZ_O)/corpus-$$t/ && \
 	    $(FUZZ_O)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
@@ -149,7 +171,8 @@ fuzz-run: fuzz
 # ---- packages -----------------------------------------------------------
 DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
-		   postfix miltertest samba rclone fuse3 mandoc
+		   postfix miltertest samba rclone fuse3 mandoc \
+		   libxlsxwriter-dev python3-openpyxl
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

@@ -66,6 +66,9 @@
 
 #define COMPANIES_MAX_SIZE	(16 * 1024 * 1024)
 
+enum company_tax { COMPANY_KV, COMPANY_GV };
+enum company_schedule { COMPANY_MONTHLY, COMPANY_QUARTERLY };
+
 struct company {
 	char		 id[EDF_ID_MAX + 1];
 	char		*name;		/* UTF-8, may be empty */
@@ -73,6 +76,9 @@ struct company {
 	char		**lc;		/* ASCII lower case */
 	size_t		 naddr;
 	unsigned long	 line;		/* where it was defined */
+	int		 active;	/* 0: inactive (Durum pasif, ...) */
+	int		 tax;		/* enum company_tax */
+	int		 schedule;	/* enum company_schedule */
 };
 
 struct companies {
