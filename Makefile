@@ -63,7 +63,7 @@ SCAN_SRC	:= $(wildcard scanner/*.c)
 SCAN_CORE	:= $(filter-out scanner/main.c,$(SCAN_SRC))
 SCAN_LIB	:= $(O)/libscan.a
 SCAN		:= $(O)/edefter-scan
-SCAN_LIBS	:= -lcurl -llmdb -lxlsxwriter
+SCAN_LIBS	:= -lcurl -llmdb -lxlsxwriter -lcrypto
 
 MILTER_SRC	:= $(wildcard milter/*.c)
 MILTER		:= $(O)/edefter-milter
@@ -80,7 +80,7 @@ PROGS		:= $(CTL) $(MILTER) $(SCAN) $(DSN)
 # ---- unit tests ---------------------------------------------------------
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT		:= $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
-UNIT_LIBS	:= -llmdb -ljansson -lcurl -lxlsxwriter
+UNIT_LIBS	:= -llmdb -ljansson -lcurl -lxlsxwriter -lcrypto
 
 OBJ		= $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -172,7 +172,7 @@ fuzz-run: fuzz
 DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
 		   postfix miltertest samba rclone fuse3 mandoc \
-		   libxlsxwriter-dev python3-openpyxl
+		   libxlsxwriter-dev python3-openpyxl libssl-dev
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

@@ -17,7 +17,7 @@
 #include "names.h"
 
 enum ctype { T_STR, T_PATH, T_BOOL, T_SIZE, T_DUR, T_LIST, T_ENUM,
-	T_FACILITY };
+	T_FACILITY, T_CLIST, T_PERIOD };
 
 struct key {
 	const char	*name;
@@ -82,6 +82,11 @@ static const struct key keys[] = {
 	    NULL },
 	{ "ScanInterval", T_DUR, "5m", O(scan_interval), 1, MAXDUR, S, 0,
 	    NULL, NULL },
+	{ "SendFrom", T_PERIOD, NULL, O(send_from), 0, 0, S, 0, NULL, NULL },
+	{ "ExcludeDirs", T_CLIST, CONF_EXCLUDE_DIRS, O(exclude_dirs), 0, 0, S,
+	    0, NULL, NULL },
+	{ "ExcludeFiles", T_CLIST, CONF_EXCLUDE_FILES, O(exclude_files), 0, 0,
+	    S, 0, NULL, NULL },
 	{ "SyslogFacility", T_FACILITY, "mail", O(syslog_facility), 0, 0,
 	    M | S | C, 0, NULL, NULL },
 };
@@ -185,6 +190,35 @@ split_list(const char *s, struct conf_list *l)
 			return -1;
 		l->v = v;
 		if ((v[l->n] = strndup(w, (size_t)(p - w))) == NULL)
+			return -1;
+		l->n++;
+	}
+}
+
+/* split_clist - "a b, c d" into "a b" and "c d"; "none" is no words */
+static int
+split_clist(const char *s, struct conf_list *l)
+{
+	const char *p = s, *w, *e;
+	char	**v;
+
+	l->v = NULL;
+	l->n = 0;
+	if (ascii_strcasecmp(s, "none") == 0)
+		return 0;
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;
+		for (w = p; *p && *p != ','; p++)
+			;
+		for (e = p; e > w && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+			return -1;
+		l->v = v;
+		if ((v[l->n] = strndup(w, (size_t)(e - w))) == NULL)
 			return -1;
 		l->n++;
 	}
@@ -335,12 +369,14 @@ set_value(struct conf *cf, const struct key *k, const char *v, struct buf *why)
 		*sp = dup;
 		return 0;
 	}
-	case T_LIST: {
+	case T_LIST:
+	case T_CLIST: {
 		struct conf_list *l = (struct conf_list *)(void *)base, nl;
 
 		if (k->check && k->check(v, why) < 0)
 			return -1;
-		if (split_list(v, &nl) < 0) {
+		if ((k->type == T_LIST ? split_list(v, &nl) :
+		    split_clist(v, &nl)) < 0) {
 			free_list(&nl);
 			buf_adds(why, "out of memory");
 			return -1;
@@ -384,6 +420,16 @@ set_value(struct conf *cf, const struct key *k, const char *v, struct buf *why)
 			buf_printf(why, "%s %s", i ? " or" : "", k->choices[i]);
 		buf_adds(why, ")");
 		return -1;
+	case T_PERIOD: {
+		int y, m;
+
+		if (edf_parse_period(v, strlen(v), &y, &m) < 0) {
+			buf_printf(why, "bad month '%s' (expected YYYY-MM)", v);
+			return -1;
+		}
+		*(int *)(void *)base = y * 12 + m - 1;
+		return 0;
+	}
 	case T_FACILITY:
 		if ((i = log_facility(v)) < 0) {
 			buf_printf(why, "unknown syslog facility '%s'", v);
@@ -546,11 +592,20 @@ conf_print(const struct conf *cf, unsigned prog, FILE *fp)
 			fprintf(fp, "%s\n", s ? s : "(unset)");
 			break;
 		}
-		case T_LIST: {
+		case T_LIST:
+		case T_CLIST: {
 			const struct conf_list *l = (const void *)base;
 			for (j = 0; j < l->n; j++)
 				fprintf(fp, "%s%s", j ? ", " : "", l->v[j]);
-			fputc('\n', fp);
+			fputs(l->n ? "\n" : "none\n", fp);
+			break;
+		}
+		case T_PERIOD: {
+			int m = *(const int *)(const void *)base;
+			if (m)
+				fprintf(fp, "%04d-%02d\n", m / 12, m % 12 + 1);
+			else
+				fputs("(unset)\n", fp);
 			break;
 		}
 		case T_BOOL:
@@ -586,7 +641,7 @@ conf_free(struct conf *cf)
 		if (k->type == T_STR || k->type == T_PATH) {
 			free(*(char **)(void *)base);
 			*(char **)(void *)base = NULL;
-		} else if (k->type == T_LIST)
+		} else if (k->type == T_LIST || k->type == T_CLIST)
 			free_list((struct conf_list *)(void *)base);
 	}
 }

@@ -35,6 +35,12 @@
 #define CONF_CTL	0x4
 #define CONF_ALL	(CONF_MILTER | CONF_SCAN | CONF_CTL)
 
+#define CONF_EXCLUDE_DIRS	"Silinenler, *iptal*, *Yedek*, Geri Dönüşüm*, " \
+	"$RECYCLE.BIN, .*, paketler, _GIBOnayliEDefterSaklama, zrv_tmp, " \
+	"Sonuc, ELedgerSigner, xsd, xslt, sch"
+#define CONF_EXCLUDE_FILES	"BERATLAR.ZIP, YEVMIYELER.ZIP, KEBIRLER.ZIP, " \
+	"*.tmp, *.part, ~$*, Thumbs.db, desktop.ini"
+
 enum { CONF_TEMPFAIL, CONF_ACCEPT };		/* OnLedgerError */
 enum { CONF_ATTACH_FOLDER, CONF_ATTACH_BERATS };	/* Attach */
 
@@ -63,6 +69,9 @@ struct conf {
 	int		 require_gib_approval;
 	int		 attach;
 	long long	 scan_interval;
+	int		 send_from;	/* year * 12 + month - 1; 0: unset */
+	struct conf_list exclude_dirs;	/* globs, folded when matched */
+	struct conf_list exclude_files;
 	int		 syslog_facility;
 };
 

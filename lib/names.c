@@ -182,27 +182,29 @@ num(const char *s, size_t n)
 	return v;
 }
 
-/* edf_parse_name - [GIB-]ID-YYYYMM-TYPE-PART[-BRANCH].(xml|zip) */
-int
-edf_parse_name(const char *name, size_t len, struct edf_name *out)
+/* parse_stem - [GIB-]ID-YYYYMM-TYPE-PART[-BRANCH]; the end of it or NULL */
+static const char *
+parse_stem(const char *p, const char *end, struct edf_name *out,
+    size_t *idlenp)
 {
-	const char *p = name, *end = name + len, *id;
 	size_t	n, idlen;
 	int	t;
 
 	memset(out, 0, sizeof(*out));
 	out->branch = -1;
-	if (len >= 4 && ascii_strncasecmp(p, "gib-", 4) == 0) {
+	if (end - p >= 4 && ascii_strncasecmp(p, "gib-", 4) == 0) {
 		out->gib = 1;
 		p += 4;
 	}
-	id = p;
 	idlen = digits(p, end, EDF_ID_MAX);
 	if ((idlen != 10 && idlen != 11) || p + idlen >= end || p[idlen] != '-')
-		return EDF_NOTEDEFTER;
+		return NULL;
+	memcpy(out->id, p, idlen);
+	out->id[idlen] = '\0';
+	*idlenp = idlen;
 	p += idlen + 1;
 	if (digits(p, end, 6) != 6 || p + 6 >= end || p[6] != '-')
-		return EDF_NOTEDEFTER;
+		return NULL;
 	out->year = num(p, 4);
 	out->month = num(p + 4, 2);
 	p += 7;
@@ -213,33 +215,111 @@ edf_parse_name(const char *name, size_t len, struct edf_name *out)
 			break;
 	}
 	if (t < 0)
-		return EDF_NOTEDEFTER;
+		return NULL;
 	out->type = (enum edf_type)t;
 	p += strlen(type_names[t]) + 1;
 	if (digits(p, end, 6) != 6)
-		return EDF_NOTEDEFTER;
+		return NULL;
 	out->part = num(p, 6);
 	p += 6;
-	if (p < end && *p == '-') {
-		if (digits(p + 1, end, 4) != 4)
-			return EDF_NOTEDEFTER;
+	if (p < end && *p == '-' && digits(p + 1, end, 4) == 4 &&
+	    (p + 5 == end || p[5] < '0' || p[5] > '9')) {
 		out->branch = num(p + 1, 4);
 		p += 5;
 	}
-	if (end - p != 4 || *p != '.')
+	return p;
+}
+
+/* edf_parse_name - [GIB-]ID-YYYYMM-TYPE-PART[-BRANCH].(xml|zip) */
+int
+edf_parse_name(const char *name, size_t len, struct edf_name *out)
+{
+	const char *p, *end = name + len;
+	size_t	idlen = 0;
+
+	if ((p = parse_stem(name, end, out, &idlen)) == NULL) {
+		memset(out, 0, sizeof(*out));
+		out->branch = -1;
 		return EDF_NOTEDEFTER;
+	}
+	if (end - p != 4 || *p != '.')
+		goto not;
 	if (ascii_strncasecmp(p + 1, "xml", 3) == 0)
 		out->ext = EDF_XML;
 	else if (ascii_strncasecmp(p + 1, "zip", 3) == 0)
 		out->ext = EDF_ZIP;
 	else
-		return EDF_NOTEDEFTER;
-	memcpy(out->id, id, idlen);
-	out->id[idlen] = '\0';
-	if (!edf_valid_id(id, idlen))
+		goto not;
+	if (!edf_valid_id(out->id, idlen))
 		return EDF_BADID;
 	if (out->year < 2000 || out->year > 2099 || out->month < 1 ||
 	    out->month > 12)
 		return EDF_BADMONTH;
 	return EDF_OK;
+not:
+	memset(out, 0, sizeof(*out));
+	out->branch = -1;
+	return EDF_NOTEDEFTER;
+}
+
+/* has_ext - does [p, end) end in .xml or .zip */
+static int
+has_ext(const char *p, const char *end)
+{
+	return end - p >= 4 && end[-4] == '.' &&
+	    (ascii_strncasecmp(end - 3, "xml", 3) == 0 ||
+	    ascii_strncasecmp(end - 3, "zip", 3) == 0);
+}
+
+/* edf_near_miss - a GIB-like stem in a name that is not a GIB name */
+int
+edf_near_miss(const char *name, size_t len, size_t *stem_off,
+    size_t *stem_len)
+{
+	const char *end = name + len, *p, *e;
+	struct edf_name en;
+	size_t	i, idlen;
+
+	if (!has_ext(name, end) || edf_parse_name(name, len, &en) !=
+	    EDF_NOTEDEFTER)
+		return 0;
+	for (i = 0; i < len; i++) {
+		p = name + i;
+		if (i > 0 && ((p[-1] >= '0' && p[-1] <= '9') ||
+		    (p[-1] >= 'A' && p[-1] <= 'Z') ||
+		    (p[-1] >= 'a' && p[-1] <= 'z')))
+			continue;
+		if ((e = parse_stem(p, end, &en, &idlen)) == NULL)
+			continue;
+		*stem_off = i;
+		*stem_len = (size_t)(e - p);
+		if (i > 0)
+			return EDF_NEAR_PREFIX;
+		if (end - e >= 8 && e[0] == '.' && has_ext(e, e + 4) &&
+		    has_ext(e, end))
+			return EDF_NEAR_DOUBLE_EXT;
+		for (p = e; p < end - 4; p++)
+			if (*p == '(' || ascii_strncasecmp(p, "kopya", 5) == 0 ||
+			    ascii_strncasecmp(p, "copy", 4) == 0)
+				return EDF_NEAR_COPY;
+		return EDF_NEAR_SUFFIX;
+	}
+	return 0;
+}
+
+const char *
+edf_near_miss_reason(int why)
+{
+	switch (why) {
+	case EDF_NEAR_COPY:
+		return "a copy's name";
+	case EDF_NEAR_DOUBLE_EXT:
+		return "a double extension";
+	case EDF_NEAR_PREFIX:
+		return "text before the GIB name";
+	case EDF_NEAR_SUFFIX:
+		return "text after the GIB name";
+	default:
+		return "not a GIB name";
+	}
 }

@@ -9,6 +9,12 @@
  *	and extensions matched with ASCII case folding only (never the
  *	locale: under tr_TR `i' and `I' do not fold to each other).
  *
+ *	edf_near_miss() tells a name that holds a GIB-like stem but is not
+ *	a GIB name, ending in .xml or .zip (`GIB-...-KB-000000 (1).zip',
+ *	`... - Kopya.zip', `....xml.zip', `Copy of GIB-...'): such a file
+ *	is never a berat, and the office is told to rename it.  It returns
+ *	an enum edf_near reason (0: not a near miss) and where the stem is.
+ *
  *	edf_valid_vkn()/edf_valid_tckn()/edf_valid_id() check the id's
  *	check digits.  edf_parse_period() accepts `YYYY-MM'.
  * DIAGNOSTICS
@@ -42,7 +48,12 @@ struct edf_name {
 
 enum edf_status { EDF_OK = 0, EDF_NOTEDEFTER, EDF_BADID, EDF_BADMONTH };
 
+enum edf_near { EDF_NEAR_NONE, EDF_NEAR_COPY, EDF_NEAR_DOUBLE_EXT,
+	EDF_NEAR_PREFIX, EDF_NEAR_SUFFIX };
+
 int	edf_parse_name(const char *, size_t, struct edf_name *);
+int	edf_near_miss(const char *, size_t, size_t *, size_t *);
+const char *edf_near_miss_reason(int);
 const char *edf_strerror(int);
 const char *edf_type_name(enum edf_type);
 int	edf_is_berat(enum edf_type);

@@ -5,6 +5,7 @@
  *	edefter-scan [-c FILE] [-n] run [--dry-run]
  *	edefter-scan [-c FILE] status [--format table|json]
  *	edefter-scan [-c FILE] daemon
+ *	edefter-scan [-c FILE] baseline [--dry-run]
  * DESCRIPTION
  *	See edefter-scan(8) and run.c.  `daemon' runs one pass every
  *	ScanInterval in a child process of its own, so that a pass stuck on
@@ -40,7 +41,10 @@ usage(FILE *fp)
 	fprintf(fp, "usage: edefter-scan [-c FILE] [-n] COMMAND\n"
 	    "  run [--dry-run]                 one pass: send what is complete\n"
 	    "  status [--format table|json]    every period and its state\n"
-	    "  daemon                          run every ScanInterval\n");
+	    "  daemon                          run every ScanInterval\n"
+	    "  baseline [--dry-run]            records of what is complete "
+	    "now, for\n"
+	    "                                  edefterctl import (a cut-over)\n");
 }
 
 static void
@@ -148,6 +152,8 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", run_opts, NULL)) != -1) {
 		if (ch == 'd' && !strcmp(cmd, "run"))
 			o.mode = PASS_DRY_RUN;
+		else if (ch == 'd' && !strcmp(cmd, "baseline"))
+			o.mode = PASS_BASELINE_DRY;
 		else if (ch == 'f' && !strcmp(cmd, "status") &&
 		    (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
 			o.json = !strcmp(optarg, "json");
@@ -164,6 +170,10 @@ main(int argc, char **argv)
 		o.mode = PASS_STATUS;
 	else if (!strcmp(cmd, "daemon"))
 		daemon = 1;
+	else if (!strcmp(cmd, "baseline")) {
+		if (o.mode != PASS_BASELINE_DRY)
+			o.mode = PASS_BASELINE;
+	}
 	else if (strcmp(cmd, "run") != 0) {
 		log_err("unknown command '%s'", cmd);
 		usage(stderr);
@@ -171,7 +181,8 @@ main(int argc, char **argv)
 	}
 	log_open("edefter-scan", cf.syslog_facility, LOG_TO_SYSLOG |
 	    LOG_TO_STDERR);
-	o.progress = isatty(2) && !o.json;
+	o.progress = isatty(2) && !o.json && o.mode != PASS_BASELINE &&
+	    o.mode != PASS_BASELINE_DRY;
 	rc = daemon ? daemon_loop(&cf) : pass_run(&cf, &o);
 	conf_free(&cf);
 	buf_free(&err);

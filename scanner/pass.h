@@ -38,6 +38,7 @@ struct pass {
 	size_t		 nintents;
 	struct buf	 err;
 	unsigned long	 counts[P_NSTATES];
+	unsigned long	 nbaseline;	/* records printed by baseline */
 };
 
 int	pass_lookup(struct pass *, const struct speriod *, const char *,
@@ -46,6 +47,13 @@ uint64_t pass_fnv(uint64_t, const void *, size_t);
 int	submit_period(struct pass *, struct speriod *, int, size_t *, size_t,
 	    char **, size_t, const char *);
 void	report(struct pass *, const struct speriod *);
+void	report_ignored(struct pass *, const struct sfile *);
+void	report_excluded(struct pass *);
+int	pass_check_changed(struct pass *, struct speriod *);
+int	pass_baseline(struct pass *, struct speriod *, const struct company *);
+struct mimew_file;
+void	pass_fingerprint(struct pass *, const struct speriod *,
+	    const size_t *, const struct mimew_file *, size_t);
 void	report_invalid(struct pass *, const struct invalid *);
 
 #endif

@@ -11,7 +11,8 @@
 
 static const char *const state_names[P_NSTATES] = {
 	"missing", "incomplete", "pending", "complete", "sent", "partial",
-	"no-recipient", "too-large", "failed", "invalid",
+	"no-recipient", "too-large", "failed", "invalid", "before-start",
+	"inactive", "changed", "ignored",
 };
 
 const char *
@@ -31,6 +32,15 @@ report(struct pass *p, const struct speriod *sp)
 
 	snprintf(period, sizeof(period), "%04d-%02d", sp->year, sp->month);
 	p->counts[sp->state]++;
+	if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY) {
+		/* standard output carries the records */
+		if (sp->state == P_NO_RECIPIENT)
+			log_warn("baseline id=%s period=%s: no record (%s)",
+			    sp->id, period, sp->reason.data);
+		else if (sp->state == P_COMPLETE)
+			p->nbaseline += sp->nsent;
+		return;
+	}
 	if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"id\":");
 		json_str(&b, sp->id);
@@ -122,3 +132,79 @@ report_invalid(struct pass *p, const struct invalid *v)
 	buf_free(&b);
 }
 
+
+/* report_ignored - a file with a GIB-like name that is not a GIB name */
+void
+report_ignored(struct pass *p, const struct sfile *f)
+{
+	const char *dir = p->s.dirs[f->dir].path;
+	struct buf b = BUF_INIT, why = BUF_INIT;
+	size_t	off = 0, len = 0;
+
+	p->counts[P_IGNORED]++;
+	(void)edf_near_miss(f->name, strlen(f->name), &off, &len);
+	buf_printf(&why, "%s: not a GIB file name, never counted as a berat; "
+	    "rename it to %.*s.xml or .zip if it is one",
+	    edf_near_miss_reason(f->near), (int)len, f->name + off);
+	if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY) {
+		buf_free(&why);
+		return;
+	}
+	if (p->o->mode == PASS_STATUS && p->o->json) {
+		buf_adds(&b, "{\"state\":\"ignored\",\"file\":");
+		json_str(&b, f->name);
+		buf_adds(&b, ",\"folder\":");
+		json_str(&b, dir);
+		buf_adds(&b, ",\"reason\":");
+		json_str(&b, why.data);
+		printf("%s}\n", b.data);
+	} else {
+		log_kv(&b, "folder", *dir ? dir : ".");
+		log_kv(&b, "file", f->name);
+		log_kv(&b, "reason", why.data);
+		if (p->o->mode == PASS_STATUS) {
+			struct buf w = BUF_INIT;
+			log_kv(&w, "file", f->name);
+			log_kv(&w, "reason", why.data);
+			printf("%-12s %-11s  %-7s  %5d  %-32s  %s\n", "ignored",
+			    "-", "-", 1, *dir ? dir : ".", w.data + 1);
+			buf_free(&w);
+		} else
+			printf("ignored %s\n", b.data);
+		log_warn("ignored %s", b.data);
+	}
+	buf_free(&b);
+	buf_free(&why);
+}
+
+/* report_excluded - how many directories ExcludeDirs kept out (and, for
+ * baseline, how many records it printed) */
+void
+report_excluded(struct pass *p)
+{
+	struct buf b = BUF_INIT;
+	size_t	i;
+
+	for (i = 0; i < p->s.nexcluded && i < 10; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", p->s.excluded[i]);
+	if (p->s.nexcluded > 10)
+		buf_printf(&b, ", ... (%zu more)", p->s.nexcluded - 10);
+	if (p->o->mode == PASS_STATUS && p->s.nexcluded == 0 &&
+	    p->s.nxfiles == 0)
+		;			/* nothing to say */
+	else if (p->o->mode == PASS_STATUS && !p->o->json)
+		printf("excluded: %zu directories (ExcludeDirs)%s%s, %zu files "
+		    "(ExcludeFiles)\n", p->s.nexcluded, p->s.nexcluded ? ": " :
+		    "", BUF_STR(&b), p->s.nxfiles);
+	else if (p->o->mode == PASS_STATUS)
+		fprintf(stderr, "excluded: %zu directories (ExcludeDirs)%s%s, "
+		    "%zu files (ExcludeFiles)\n", p->s.nexcluded,
+		    p->s.nexcluded ? ": " : "", BUF_STR(&b), p->s.nxfiles);
+	else if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY)
+		fprintf(stderr, "baseline: %lu records for %lu periods%s\n",
+		    p->nbaseline, p->counts[P_COMPLETE], p->o->mode ==
+		    PASS_BASELINE_DRY ? " (dry run: StateDir untouched)" : "");
+	for (i = 0; i < p->s.nexcluded && p->o->mode == PASS_RUN; i++)
+		log_debug("excluded dir=%s (ExcludeDirs)", p->s.excluded[i]);
+	buf_free(&b);
+}

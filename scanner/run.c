@@ -295,6 +295,32 @@ handle_period(struct pass *p, struct speriod *sp)
 
 	c = companies_find(&p->co, sp->id);
 	sp->company = c ? c->name : NULL;
+	if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY) {
+		if (sp->state != P_COMPLETE)
+			return 0;
+		if (c == NULL || c->naddr == 0) {
+			sp->state = P_NO_RECIPIENT;
+			buf_printf(&sp->reason, "reason=no-recipient (not in "
+			    "%s)", p->cf->companies);
+			return 0;
+		}
+		return pass_baseline(p, sp, c);
+	}
+	if (p->cf->send_from && sp->year * 12 + sp->month - 1 <
+	    p->cf->send_from) {
+		buf_reset(&sp->reason);
+		buf_printf(&sp->reason, "reason=before-start send-from=%04d-%02d",
+		    p->cf->send_from / 12, p->cf->send_from % 12 + 1);
+		sp->state = P_BEFORE_START;
+		return 0;
+	}
+	if (c != NULL && !c->active) {
+		buf_reset(&sp->reason);
+		buf_printf(&sp->reason, "reason=inactive (%s line %lu)",
+		    p->cf->companies, c->line);
+		sp->state = P_INACTIVE;
+		return 0;
+	}
 	if (sp->state != P_COMPLETE)
 		return 0;			/* missing or incomplete */
 	if (c == NULL || c->naddr == 0) {
@@ -305,6 +331,16 @@ handle_period(struct pass *p, struct speriod *sp)
 	}
 	if (recipients(p, sp, c) < 0)
 		return -1;
+	if (sp->nsent > 0 && (rc = pass_check_changed(p, sp)) != 0) {
+		if (rc == 1) {
+			rc = 0;
+			if (p->o->mode == PASS_RUN)
+				log_warn("changed id=%s period=%04d-%02d %s",
+				    sp->id, sp->year, sp->month,
+				    sp->reason.data);
+		}
+		return rc;
+	}
 	open_intent = !has_intent(p, sp) ? 0 : intent_load(p->cf->state_dir,
 	    sp->id, sp->year, sp->month, &in, &p->err);
 	if (open_intent < 0) {
@@ -436,7 +472,8 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 	p.s.rootfd = -1;
 	p.s.cf = cf;
 	p.s.now = time(NULL);
-	if (o->mode == PASS_RUN && (rc = lock_state(&p)) != 0) {
+	if ((o->mode == PASS_RUN || o->mode == PASS_BASELINE) &&
+	    (rc = lock_state(&p)) != 0) {
 		log_err("%s", BUF_STR(&p.err));
 		goto done;
 	}
@@ -501,6 +538,10 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 	}
 	for (i = 0; i < p.ninv; i++)
 		report_invalid(&p, &p.inv[i]);
+	for (i = 0; i < p.s.nfiles; i++)
+		if (p.s.files[i].near)
+			report_ignored(&p, &p.s.files[i]);
+	report_excluded(&p);
 	if (o->mode == PASS_RUN && seen_save(p.seen, cf->state_dir, &p.err) < 0)
 		log_warn("%s (files will settle again)", BUF_STR(&p.err));
 	rc = p.status;
@@ -510,8 +551,9 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 			if (p.counts[i])
 				buf_printf(&sum, " %s=%lu", pstate_name(i),
 				    p.counts[i]);
-		log_info("pass done periods=%zu%s", p.s.nperiods + p.ninv,
-		    BUF_STR(&sum));
+		log_info("pass done periods=%zu%s excluded-dirs=%zu "
+		    "excluded-files=%zu", p.s.nperiods + p.ninv, BUF_STR(&sum),
+		    p.s.nexcluded, p.s.nxfiles);
 		buf_free(&sum);
 	}
 done:

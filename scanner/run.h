@@ -3,8 +3,9 @@
  *	run - one pass of edefter-scan
  * DESCRIPTION
  *	pass_run() does the whole pass of scan.h for `run', `run
- *	--dry-run' and `status'.  Only `run' takes StateDir's lock, keeps
- *	what it saw, and submits; the others change nothing.
+ *	--dry-run', `status' and `baseline [--dry-run]'.  Only `run' (and
+ *	`baseline', for berat fingerprints) takes StateDir's lock and keeps
+ *	what it saw; only `run' submits; the others change nothing.
  * DIAGNOSTICS
  *	Returns the exit status: 0; 75 when the share failed (nothing was
  *	concluded or sent) or the MTA deferred or could not be reached for
@@ -16,7 +17,8 @@
 
 #include "conf.h"
 
-enum pass_mode { PASS_RUN, PASS_DRY_RUN, PASS_STATUS };
+enum pass_mode { PASS_RUN, PASS_DRY_RUN, PASS_STATUS, PASS_BASELINE,
+	PASS_BASELINE_DRY };
 
 struct pass_opts {
 	enum pass_mode	 mode;

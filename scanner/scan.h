@@ -31,7 +31,8 @@
 /* the states of SPEC 8, in the order status prints them */
 enum pstate {
 	P_MISSING, P_INCOMPLETE, P_PENDING, P_COMPLETE, P_SENT, P_PARTIAL,
-	P_NO_RECIPIENT, P_TOO_LARGE, P_FAILED, P_INVALID, P_NSTATES
+	P_NO_RECIPIENT, P_TOO_LARGE, P_FAILED, P_INVALID, P_BEFORE_START,
+	P_INACTIVE, P_CHANGED, P_IGNORED, P_NSTATES
 };
 
 struct sfile {
@@ -39,6 +40,7 @@ struct sfile {
 	size_t		 dir;		/* index into scan.dirs */
 	int		 edf;		/* edf_parse_name() status */
 	struct edf_name	 en;
+	int		 near;		/* enum edf_near: a GIB-like name */
 	int		 statted;	/* size and mtime known */
 	off_t		 size;
 	struct timespec	 mtime;
@@ -75,6 +77,9 @@ struct scan {
 	size_t		 nfiles;
 	struct speriod	*periods;
 	size_t		 nperiods;
+	char		**excluded;	/* directories not walked (ExcludeDirs) */
+	size_t		 nexcluded;
+	size_t		 nxfiles;	/* files left out (ExcludeFiles) */
 	time_t		 now;
 };
 

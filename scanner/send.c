@@ -261,8 +261,10 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		failed_clear(p->cf->state_dir, sp->id, sp->year, sp->month);
 		sp->state = P_SENT;
 		check_enforced(p, sp, rcpts, nr, msgid.data);
+		pass_fingerprint(p, sp, att, mf, natt);
 		break;
 	case SUBMIT_HANDED:
+		pass_fingerprint(p, sp, att, mf, natt);
 		in.handed = 1;
 		(void)intent_save(p->cf->state_dir, &in, &p->err);
 		sp->state = P_PENDING;

@@ -6,8 +6,12 @@
  *	breadth first, sorted by path, with readdir's file types: a stat
  *	is made only for an entry whose type readdir does not give.  It
  *	never follows a symlink (directories are opened with O_NOFOLLOW),
- *	skips hidden directories, and records regular files with their
- *	e-Defter name parse.  Sizes and times are read later, and only for
+ *	never lists a directory whose name matches ExcludeDirs (it is
+ *	counted and named in scan.excluded), leaves out files whose names
+ *	match ExcludeFiles or start with `.', and records regular files
+ *	with their e-Defter name parse (and, for names that hold a GIB-like
+ *	stem but are not GIB names, why not).  Names are matched folded
+ *	(trfold.h): `İPTAL', `Iptal' and `iptal' are one word.  Sizes and times are read later, and only for
  *	the periods that still need them.
  * DIAGNOSTICS
  *	-1 with errno when a directory cannot be read because the share is
@@ -25,8 +29,90 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
+
 #include "log.h"
 #include "scan.h"
+#include "trfold.h"
+
+/* the folded ExcludeDirs and ExcludeFiles patterns of one walk */
+struct excl {
+	char	**dirs;
+	size_t	 ndirs;
+	char	**files;
+	size_t	 nfiles;
+	struct buf name;		/* scratch: a folded name */
+};
+
+static int
+fold_patterns(const struct conf_list *l, char ***out, size_t *n)
+{
+	struct buf b = BUF_INIT;
+	size_t	i;
+
+	*n = 0;
+	if ((*out = calloc(l->n + 1, sizeof(**out))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		buf_reset(&b);
+		if (tr_fold(&b, l->v[i], strlen(l->v[i])) < 0 ||
+		    ((*out)[i] = strdup(b.data)) == NULL) {
+			buf_free(&b);
+			return -1;
+		}
+		(*n)++;
+	}
+	buf_free(&b);
+	return 0;
+}
+
+static void
+excl_free(struct excl *x)
+{
+	size_t	i;
+
+	for (i = 0; i < x->ndirs; i++)
+		free(x->dirs[i]);
+	for (i = 0; i < x->nfiles; i++)
+		free(x->files[i]);
+	free(x->dirs);
+	free(x->files);
+	buf_free(&x->name);
+}
+
+/* excluded - does a name match one of the folded patterns */
+static int
+excluded(struct excl *x, char **pat, size_t npat, const char *name)
+{
+	size_t	i;
+
+	buf_reset(&x->name);
+	if (tr_fold(&x->name, name, strlen(name)) < 0)
+		return 0;
+	for (i = 0; i < npat; i++)
+		if (fnmatch(pat[i], x->name.data, 0) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+add_excluded(struct scan *s, const char *parent, const char *name)
+{
+	char	**v;
+	struct buf b = BUF_INIT;
+
+	if (*parent)
+		buf_printf(&b, "%s/", parent);
+	buf_adds(&b, name);
+	if (b.data == NULL || (v = realloc(s->excluded, (s->nexcluded + 1) *
+	    sizeof(*v))) == NULL) {
+		buf_free(&b);
+		return -1;
+	}
+	s->excluded = v;
+	v[s->nexcluded++] = buf_steal(&b);
+	return 0;
+}
 
 static int
 add_dir(struct scan *s, const char *path)
@@ -64,6 +150,10 @@ add_file(struct scan *s, size_t dir, const char *name)
 		return -1;
 	f->dir = dir;
 	f->edf = edf_parse_name(name, strlen(name), &f->en);
+	if (f->edf == EDF_NOTEDEFTER) {
+		size_t off, len;
+		f->near = edf_near_miss(name, strlen(name), &off, &len);
+	}
 	s->nfiles++;
 	return 0;
 }
@@ -76,7 +166,8 @@ cmp_str(const void *a, const void *b)
 
 /* read_dir - one directory's entries: subdirectories queued, files kept */
 static int
-read_dir(struct scan *s, size_t di, int depth, struct buf *err)
+read_dir(struct scan *s, struct excl *x, size_t di, int depth,
+    struct buf *err)
 {
 	char	**subs = NULL, **regs = NULL;
 	size_t	nsub = 0, nreg = 0, i;
@@ -112,7 +203,7 @@ read_dir(struct scan *s, size_t di, int depth, struct buf *err)
 			break;
 		}
 		watchdog_tick();
-		if (de->d_name[0] == '.')	/* ., .., hidden */
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		type = de->d_type;
 		if (type == DT_UNKNOWN) {
@@ -131,6 +222,20 @@ read_dir(struct scan *s, size_t di, int depth, struct buf *err)
 			}
 			type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ?
 			    DT_REG : DT_LNK;
+		}
+		if (type == DT_DIR && excluded(x, x->dirs, x->ndirs,
+		    de->d_name)) {
+			if (add_excluded(s, s->dirs[di].path, de->d_name) < 0) {
+				rc = -1;
+				errno = ENOMEM;
+				break;
+			}
+			continue;
+		}
+		if (type == DT_REG && (de->d_name[0] == '.' ||
+		    excluded(x, x->files, x->nfiles, de->d_name))) {
+			s->nxfiles++;
+			continue;
 		}
 		if (type == DT_DIR && depth < SCAN_MAX_DEPTH) {
 			char **v = realloc(subs, (nsub + 1) * sizeof(*v));
@@ -209,17 +314,24 @@ depth_of(const char *p)
 int
 walk_share(struct scan *s, int progress, struct buf *err)
 {
+	struct excl x;
 	size_t	i;
 
-	if (add_dir(s, "") < 0)
+	memset(&x, 0, sizeof(x));
+	if (fold_patterns(&s->cf->exclude_dirs, &x.dirs, &x.ndirs) < 0 ||
+	    fold_patterns(&s->cf->exclude_files, &x.files, &x.nfiles) < 0 ||
+	    add_dir(s, "") < 0) {
+		excl_free(&x);
 		return -1;
+	}
 	for (i = 0; i < s->ndirs; i++) {
-		if (read_dir(s, i, depth_of(s->dirs[i].path) + 1, err) < 0) {
+		if (read_dir(s, &x, i, depth_of(s->dirs[i].path) + 1, err) < 0) {
 			if (err->len == 0)
 				buf_printf(err, "%s: %s", *s->dirs[i].path ?
 				    s->dirs[i].path : ".", strerror(errno));
 			if (progress)
 				fputc('\n', stderr);
+			excl_free(&x);
 			return -1;
 		}
 		if (progress && (i % 200 == 199 || i + 1 == s->ndirs))
@@ -228,6 +340,7 @@ walk_share(struct scan *s, int progress, struct buf *err)
 	}
 	if (progress)
 		fputc('\n', stderr);
+	excl_free(&x);
 	return 0;
 }
 
@@ -249,6 +362,9 @@ scan_free(struct scan *s)
 			free(s->periods[i].todo[j]);
 		free(s->periods[i].todo);
 	}
+	for (i = 0; i < s->nexcluded; i++)
+		free(s->excluded[i]);
+	free(s->excluded);
 	free(s->dirs);
 	free(s->files);
 	free(s->periods);
