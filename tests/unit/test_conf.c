@@ -226,6 +226,46 @@ test_cidr_addr(void)
 	buf_free(&addr);
 }
 
+static void
+test_adopt_keys(void)
+{
+	struct conf cf;
+	struct buf err = BUF_INIT;
+	size_t	i;
+	int	found = 0;
+
+	CHECK(load("ShareRoot /srv\nFrom a@b.example\n", CONF_SCAN, &cf,
+	    &err) == 0, "defaults of the adoption keys");
+	CHECK(cf.send_from == 0, "SendFrom unset");
+	CHECK(cf.exclude_dirs.n == 14, "ExcludeDirs: 14 default globs (%zu)",
+	    cf.exclude_dirs.n);
+	for (i = 0; i < cf.exclude_dirs.n; i++)
+		if (!strcmp(cf.exclude_dirs.v[i], "Geri Dönüşüm*"))
+			found = 1;
+	CHECK(found, "a glob with a space stays one glob");
+	CHECK(cf.exclude_files.n == 8 && !strcmp(cf.exclude_files.v[0],
+	    "BERATLAR.ZIP"), "ExcludeFiles defaults");
+	conf_free(&cf);
+	CHECK(load("ShareRoot /srv\nFrom a@b.example\nSendFrom 2025-03\n"
+	    "ExcludeDirs  Eski Yıllar ,yedek*,,\nExcludeFiles none\n",
+	    CONF_SCAN, &cf, &err) == 0, "SendFrom, ExcludeDirs, none");
+	CHECK(cf.send_from == 2025 * 12 + 2, "SendFrom 2025-03");
+	CHECK(cf.exclude_dirs.n == 2 && !strcmp(cf.exclude_dirs.v[0],
+	    "Eski Yıllar") && !strcmp(cf.exclude_dirs.v[1], "yedek*"),
+	    "comma list trimmed, empty items dropped");
+	CHECK(cf.exclude_files.n == 0, "ExcludeFiles none");
+	conf_free(&cf);
+	CHECK(load("ShareRoot /srv\nFrom a@b.example\nSendFrom 2025-13\n",
+	    CONF_SCAN, &cf, &err) == 78 && strstr(BUF_STR(&err), ":3:") &&
+	    strstr(BUF_STR(&err), "SendFrom"), "SendFrom 2025-13: file:line");
+	CHECK(load("ShareRoot /srv\nFrom a@b.example\nSendFrom 2025\n",
+	    CONF_SCAN, &cf, &err) == 78, "SendFrom 2025 refused");
+	CHECK(load("SendFrom 2025-01\n", CONF_MILTER, &cf, &err) == 0,
+	    "the milter ignores the scanner's SendFrom");
+	conf_free(&cf);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -238,6 +278,7 @@ main(void)
 	test_errors();
 	test_units();
 	test_cidr_addr();
+	test_adopt_keys();
 	unlink(path);
 	rmdir(dir);
 	return check_done();

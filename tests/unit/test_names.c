@@ -164,10 +164,59 @@ test_periods(void)
 	CHECK(edf_parse_period("2025-10\r", 8, &y, &m) < 0, "trailing CR");
 }
 
+/* near - the reason edf_near_miss() gives, and the stem it found */
+static int
+near(const char *s, char *stem, size_t n)
+{
+	size_t	off = 0, len = 0;
+	int	why = edf_near_miss(s, strlen(s), &off, &len);
+
+	snprintf(stem, n, "%.*s", why ? (int)len : 0, s + off);
+	return why;
+}
+
+static void
+test_near_miss(void)
+{
+	char	stem[64];
+
+	CHECK(near("GIB-1234567890-202501-KB-000000 (1).zip", stem,
+	    sizeof(stem)) == EDF_NEAR_COPY, "browser copy (1)");
+	CHECK_STR(stem, "GIB-1234567890-202501-KB-000000", "its stem");
+	CHECK(near("1234567890-202501-DR-000000 - Kopya.zip", stem,
+	    sizeof(stem)) == EDF_NEAR_COPY, "Windows ' - Kopya'");
+	CHECK(near("GIB-1234567890-202501-YB-000000 - Copy.xml", stem,
+	    sizeof(stem)) == EDF_NEAR_COPY, "English ' - Copy'");
+	CHECK(near("1234567890-202501-KB-000000.xml.zip", stem,
+	    sizeof(stem)) == EDF_NEAR_DOUBLE_EXT, ".xml.zip");
+	CHECK_STR(stem, "1234567890-202501-KB-000000", "stem of .xml.zip");
+	CHECK(near("Kopya GIB-1234567890-202501-KB-000000.zip", stem,
+	    sizeof(stem)) == EDF_NEAR_PREFIX, "text before the name");
+	CHECK_STR(stem, "GIB-1234567890-202501-KB-000000", "stem after text");
+	CHECK(near("GIB-1234567890-202501-KB-000000_eski.zip", stem,
+	    sizeof(stem)) == EDF_NEAR_SUFFIX, "text after the name");
+	CHECK(near("GIB-1234567890-202501-KB-000000-0001 (2).zip", stem,
+	    sizeof(stem)) == EDF_NEAR_COPY, "branch berat copy");
+	CHECK_STR(stem, "GIB-1234567890-202501-KB-000000-0001",
+	    "branch kept in the stem");
+	CHECK(near("GIB-1234567890-202501-KB-000000.zip", stem,
+	    sizeof(stem)) == 0, "a GIB name is no near miss");
+	CHECK(near("GIB-9876543210-202501-KB-000000.zip", stem,
+	    sizeof(stem)) == 0, "a bad id is invalid, not a near miss");
+	CHECK(near("GIB-1234567890-202501-KB-000000.pdf", stem,
+	    sizeof(stem)) == 0, "a printout (.pdf) is left alone");
+	CHECK(near("BERATLAR.ZIP", stem, sizeof(stem)) == 0, "a bundle");
+	CHECK(near("berat.xslt", stem, sizeof(stem)) == 0, "a stylesheet");
+	CHECK(near("91234567890-202501-KB-000000.zip", stem,
+	    sizeof(stem)) == 0, "no stem inside a longer number");
+	CHECK(near(".zip", stem, sizeof(stem)) == 0, "just an extension");
+}
+
 int
 main(void)
 {
 	test_ids();
+	test_near_miss();
 	test_types();
 	test_parts();
 	test_rejects();
