@@ -258,8 +258,10 @@ test_adopt_keys(void)
 	CHECK(load("ShareRoot /srv\nFrom a@b.example\nSendFrom 2025-13\n",
 	    CONF_SCAN, &cf, &err) == 78 && strstr(BUF_STR(&err), ":3:") &&
 	    strstr(BUF_STR(&err), "SendFrom"), "SendFrom 2025-13: file:line");
+	conf_free(&cf);
 	CHECK(load("ShareRoot /srv\nFrom a@b.example\nSendFrom 2025\n",
 	    CONF_SCAN, &cf, &err) == 78, "SendFrom 2025 refused");
+	conf_free(&cf);
 	CHECK(load("SendFrom 2025-01\n", CONF_MILTER, &cf, &err) == 0,
 	    "the milter ignores the scanner's SendFrom");
 	conf_free(&cf);
