@@ -172,7 +172,7 @@ fuzz-run: fuzz
 DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
 		   postfix miltertest samba rclone fuse3 mandoc \
-		   libxlsxwriter-dev python3-openpyxl libssl-dev
+		   libxlsxwriter-dev python3-openpyxl libssl-dev strace
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
