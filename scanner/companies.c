@@ -1,5 +1,6 @@
 /*
- * companies - the companies CSV file; see companies.h.
+ * companies - the companies CSV file: columns found by their English or
+ * Turkish header names, rows checked and kept; see companies.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,14 +17,68 @@
 #include "companies.h"
 #include "json.h"
 #include "names.h"
+#include "trfold.h"
 
 #define MAX_FIELDS	256		/* fields kept per row */
 #define SHOW_MAX	64		/* bytes of a value shown */
 
-enum { COL_VKN, COL_TCKN, COL_NAME, COL_EMAILS, NCOLS };
+enum {
+	COL_VKN, COL_TCKN, COL_NAME, COL_EMAILS,	/* required */
+	COL_ACTIVE, COL_TAX, COL_SCHEDULE,		/* optional */
+	NCOLS
+};
 
-static const char *const col_names[NCOLS] = {
-	"vkn", "tckn", "name", "emails",
+/*
+ * Header names and cell values are written here as an office would
+ * write them; both sides are folded with tr_fold() before comparing.
+ */
+static const char *const vkn_names[] = {
+	"vkn", "vergi no", "vergi numarası", "vergi kimlik no",
+	"vergi kimlik numarası", NULL
+};
+static const char *const tckn_names[] = {
+	"tckn", "tc kimlik no", "t.c. kimlik numarası", "kimlik no",
+	"tc kimlik numarası", "t.c. kimlik no", "kimlik numarası", NULL
+};
+static const char *const name_names[] = {
+	"name", "ünvan", "unvan", "şirket adı", "firma adı", "firma",
+	"müşteri", NULL
+};
+static const char *const emails_names[] = {
+	"emails", "email", "e-posta", "eposta", "e-mail", "mail",
+	"e-posta adresi", "e-posta adresleri", NULL
+};
+static const char *const active_names[] = {
+	"active", "durum", "aktif", NULL
+};
+static const char *const tax_names[] = {
+	"tax", "vergi türü", NULL
+};
+static const char *const schedule_names[] = {
+	"schedule", "dönem", NULL
+};
+
+static const struct column {
+	const char	*name;		/* in diagnostics */
+	const char *const *names;	/* accepted in the header */
+} cols[NCOLS] = {
+	[COL_VKN] = { "vkn", vkn_names },
+	[COL_TCKN] = { "tckn", tckn_names },
+	[COL_NAME] = { "name", name_names },
+	[COL_EMAILS] = { "emails", emails_names },
+	[COL_ACTIVE] = { "active", active_names },
+	[COL_TAX] = { "tax", tax_names },
+	[COL_SCHEDULE] = { "schedule", schedule_names },
+};
+
+static const char *const inactive_words[] = {
+	"pasif", "hayır", "no", "0", "false", "inactive", NULL
+};
+static const char *const gv_words[] = { "gv", NULL };
+static const char *const kv_words[] = { "kv", NULL };
+static const char *const monthly_words[] = { "monthly", "aylık", NULL };
+static const char *const quarterly_words[] = {
+	"quarterly", "geçici", "üç aylık", "3 aylık", NULL
 };
 
 /* What can be wrong with a row before its values are looked at. */
@@ -49,7 +104,9 @@ struct ctx {
 	void		*arg;
 	int		 cp1254;	/* U+FFFD marks unconvertible bytes */
 	int		 col[NCOLS];	/* field index, -1 if absent */
+	struct buf	 label[NCOLS];	/* the header as written, shown */
 	size_t		 nf;		/* fields in the header */
+	struct buf	 fv, fw;	/* folded value, folded word */
 	struct companies *out;
 	size_t		 cap;
 };
@@ -80,18 +137,21 @@ complain(struct ctx *c, unsigned long line, const char *fmt, ...)
 /*
  * show - a value from the file, fit for a log line: control bytes and
  * bytes that are not UTF-8 escaped, long values cut with "...".  The
- * result lives in a static buffer: one value per message.
+ * result lives in one of two static buffers, used in turn: at most two
+ * values per message.
  */
 static const char *
 show(const char *s, size_t n)
 {
-	static struct buf b;
+	static struct buf sb[2];
+	static int turn;
+	struct buf *b = &sb[turn ^= 1];
 	const unsigned char *u = (const unsigned char *)s;
 	size_t	i = 0, k;
 	int	rc;
 
-	buf_reset(&b);
-	while (i < n && b.len < SHOW_MAX) {
+	buf_reset(b);
+	while (i < n && b->len < SHOW_MAX) {
 		k = 1;
 		if (u[i] >= 0x80) {
 			k = 2 + (u[i] >= 0xe0) + (u[i] >= 0xf0);
@@ -100,16 +160,16 @@ show(const char *s, size_t n)
 		} else if (u[i] < ' ' || u[i] == 0x7f)
 			k = 0;
 		if (k)
-			rc = buf_add(&b, s + i, k);
+			rc = buf_add(b, s + i, k);
 		else
-			rc = buf_printf(&b, "\\x%02x", u[i]);
+			rc = buf_printf(b, "\\x%02x", u[i]);
 		if (rc < 0)
 			break;
 		i += k ? k : 1;
 	}
 	if (i < n)
-		buf_adds(&b, "...");
-	return BUF_STR(&b);
+		buf_adds(b, "...");
+	return BUF_STR(b);
 }
 
 /* csv_eol - at a line end? Skip it and count the line */
@@ -266,15 +326,86 @@ row_blank(const struct row *r)
 	return 1;
 }
 
-/* header - find the columns; 0 usable, -1 not */
+/* fold - s[0..n) folded, trimmed, inner runs of blanks as one space */
+static int
+fold(struct buf *out, const char *s, size_t n)
+{
+	size_t	i, k;
+
+	buf_reset(out);
+	if (tr_fold(out, s, n) < 0)
+		return -1;
+	for (i = k = 0; i < out->len; i++) {
+		if (out->data[i] != ' ' && out->data[i] != '\t')
+			out->data[k++] = out->data[i];
+		else if (k > 0 && out->data[k - 1] != ' ')
+			out->data[k++] = ' ';
+	}
+	if (k > 0 && out->data[k - 1] == ' ')
+		k--;
+	buf_truncate(out, k);
+	return 0;
+}
+
+/* in_list - is the folded value one of the words? 1 yes, 0 no, -1 memory */
+static int
+in_list(struct ctx *c, const struct buf *v, const char *const *words)
+{
+	for (; *words; words++) {
+		if (fold(&c->fw, *words, strlen(*words)) < 0)
+			return -1;
+		if (c->fw.len == v->len && memcmp(c->fw.data, v->data,
+		    v->len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* names_list - the accepted header names of some columns, for a message */
+static int
+names_list(struct buf *b, int from, int to)
+{
+	const char *const *w;
+	int	j;
+
+	buf_reset(b);
+	for (j = from; j <= to; j++)
+		for (w = cols[j].names; *w; w++)
+			if (buf_printf(b, "%s%s", b->len ? ", " : "", *w) < 0)
+				return -1;
+	return 0;
+}
+
+/* header_missing - report a required column the header lacks */
+static void
+header_missing(struct ctx *c, unsigned long line, int from, int to)
+{
+	struct buf b = BUF_INIT;
+
+	if (names_list(&b, from, to) < 0)
+		buf_free(&b);
+	if (from == to)
+		complain(c, line, "no '%s' column in the header; accepted "
+		    "names: %s", cols[from].name, BUF_STR(&b));
+	else
+		complain(c, line, "no '%s' or '%s' column in the header; "
+		    "accepted names: %s", cols[from].name, cols[to].name,
+		    BUF_STR(&b));
+	buf_free(&b);
+}
+
+/* header - find the columns; 0 usable, -1 not, -2 out of memory */
 static int
 header(struct ctx *c, const struct row *r, int quiet)
 {
-	size_t	i, j, n;
-	const char *s;
+	size_t	i, n;
+	const char *s, *shown;
+	int	j, rc = 0;
 
-	for (j = 0; j < NCOLS; j++)
+	for (j = 0; j < NCOLS; j++) {
 		c->col[j] = -1;
+		buf_reset(&c->label[j]);
+	}
 	if (r->err != ROW_OK || r->nf > MAX_FIELDS) {
 		if (!quiet)
 			complain(c, r->line, "unusable header row");
@@ -282,31 +413,39 @@ header(struct ctx *c, const struct row *r, int quiet)
 	}
 	for (i = 0; i < r->nf; i++) {
 		s = trim(&r->f[i], &n);
-		for (j = 0; j < NCOLS; j++) {
-			if (strlen(col_names[j]) != n ||
-			    ascii_strncasecmp(s, col_names[j], n) != 0)
-				continue;
-			if (c->col[j] >= 0) {
-				if (!quiet)
-					complain(c, r->line, "column '%s' "
-					    "appears twice", col_names[j]);
-				return -1;
-			}
-			c->col[j] = (int)i;
+		if (fold(&c->fv, s, n) < 0)
+			return -2;
+		for (j = 0; j < NCOLS; j++)
+			if ((rc = in_list(c, &c->fv, cols[j].names)) != 0)
+				break;
+		if (rc < 0)
+			return -2;
+		if (j == NCOLS)
+			continue;
+		shown = show(s, n);
+		if (c->col[j] >= 0) {
+			if (!quiet)
+				complain(c, r->line, "column '%s' appears "
+				    "twice: '%s' (field %d) and '%s' (field "
+				    "%zu)", cols[j].name,
+				    BUF_STR(&c->label[j]), c->col[j] + 1,
+				    shown, i + 1);
+			return -1;
 		}
+		if (buf_set(&c->label[j], shown, strlen(shown)) < 0)
+			return -2;
+		c->col[j] = (int)i;
 	}
 	c->nf = r->nf;
 	if (c->col[COL_VKN] < 0 && c->col[COL_TCKN] < 0) {
 		if (!quiet)
-			complain(c, r->line, "no 'vkn' or 'tckn' column in "
-			    "the header");
+			header_missing(c, r->line, COL_VKN, COL_TCKN);
 		return -1;
 	}
-	for (j = COL_NAME; j < NCOLS; j++)
+	for (j = COL_NAME; j <= COL_EMAILS; j++)
 		if (c->col[j] < 0) {
 			if (!quiet)
-				complain(c, r->line, "no '%s' column in the "
-				    "header", col_names[j]);
+				header_missing(c, r->line, j, j);
 			return -1;
 		}
 	return 0;
@@ -317,66 +456,177 @@ static int
 field_text_ok(struct ctx *c, const struct row *r, int col)
 {
 	const struct buf *f = &r->f[c->col[col]];
-	const char *s = BUF_STR(f);
+	const char *s = BUF_STR(f), *label = BUF_STR(&c->label[col]);
 	size_t	i;
 
 	for (i = 0; i < f->len; i++)
 		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f) {
 			complain(c, r->line, "control character in '%s': '%s'",
-			    col_names[col], show(s, f->len));
+			    label, show(s, f->len));
 			return 0;
 		}
 	if (utf8_valid_prefix(s, f->len) != f->len) {
 		complain(c, r->line, "'%s' is not valid UTF-8: '%s'",
-		    col_names[col], show(s, f->len));
+		    label, show(s, f->len));
 		return 0;
 	}
 	if (c->cp1254 && memmem(s, f->len, "\xef\xbf\xbd", 3)) {
 		complain(c, r->line, "'%s' holds bytes that are not "
-		    "Windows-1254 text", col_names[col]);
+		    "Windows-1254 text", label);
 		return 0;
 	}
 	return 1;
 }
 
-/* row_id - the row's id from the vkn and/or tckn column */
+/* id_problem - why s[0..n) is not an id, or NULL when it is one */
+static const char *
+id_problem(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			break;
+	if (i < n || (n != 10 && n != 11))
+		return i == n && n == 9 ? "not 10 or 11 digits; a leading "
+		    "zero lost?" : "not 10 or 11 digits";
+	if (!edf_valid_id(s, n))
+		return "VKN/TCKN checksum";
+	return NULL;
+}
+
+/*
+ * row_id - the row's id from the vkn and/or tckn column: the one that is
+ * filled, or, when both are, the valid one (the vkn when both are valid).
+ */
 static int
 row_id(struct ctx *c, const struct row *r, char *id)
 {
-	const char *v = NULL, *t = NULL, *s;
-	size_t	vn = 0, tn = 0, n, i;
+	const char *v = NULL, *t = NULL, *s, *why;
+	const char *vwhy = NULL, *twhy = NULL;
+	size_t	vn = 0, tn = 0, n;
 
 	if (c->col[COL_VKN] >= 0)
 		v = trim(&r->f[c->col[COL_VKN]], &vn);
 	if (c->col[COL_TCKN] >= 0)
 		t = trim(&r->f[c->col[COL_TCKN]], &tn);
-	if (vn && tn && (vn != tn || memcmp(v, t, vn) != 0)) {
-		complain(c, r->line, "vkn '%s' and tckn differ", show(v, vn));
-		return -1;
-	}
-	s = vn ? v : t;
-	n = vn ? vn : tn;
-	if (n == 0) {
+	if (vn == 0 && tn == 0) {
 		complain(c, r->line, "no id");
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			break;
-	if (i < n || (n != 10 && n != 11)) {
-		complain(c, r->line, "bad id '%s' (not 10 or 11 digits%s)",
-		    show(s, n), i == n && n == 9 ?
-		    "; a leading zero lost?" : "");
+	if (vn)
+		vwhy = id_problem(v, vn);
+	if (tn)
+		twhy = id_problem(t, tn);
+	if (vn && tn && vwhy && twhy) {
+		complain(c, r->line, "no valid id: '%s' in '%s' (%s), '%s' in "
+		    "'%s' (%s)", show(v, vn), BUF_STR(&c->label[COL_VKN]),
+		    vwhy, show(t, tn), BUF_STR(&c->label[COL_TCKN]), twhy);
 		return -1;
 	}
-	if (!edf_valid_id(s, n)) {
-		complain(c, r->line, "bad id '%s' (VKN/TCKN checksum)",
-		    show(s, n));
+	if (vn && (vwhy == NULL || tn == 0)) {
+		s = v;
+		n = vn;
+		why = vwhy;
+	} else {
+		s = t;
+		n = tn;
+		why = twhy;
+	}
+	if (why) {
+		complain(c, r->line, "bad id '%s' (%s)", show(s, n), why);
 		return -1;
 	}
 	memcpy(id, s, n);
 	id[n] = '\0';
 	return 0;
+}
+
+/*
+ * row_choice - an optional column's value: which of the word lists it
+ * is in (prefixes also match when given), dflt when the cell is empty or
+ * there is no such column, -1 and a report when it is in none, -2 when
+ * out of memory.
+ */
+static int
+row_choice(struct ctx *c, const struct row *r, int col, int dflt,
+    const char *const *const *lists, const char *const *prefixes,
+    const char *expect)
+{
+	const char *s;
+	size_t	n, plen;
+	int	k, rc;
+
+	if (c->col[col] < 0)
+		return dflt;
+	s = trim(&r->f[c->col[col]], &n);
+	if (n == 0)
+		return dflt;
+	if (fold(&c->fv, s, n) < 0)
+		return -2;
+	for (k = 0; lists[k]; k++) {
+		if ((rc = in_list(c, &c->fv, lists[k])) < 0)
+			return -2;
+		if (rc)
+			return k;
+		if (prefixes == NULL || prefixes[k] == NULL)
+			continue;
+		plen = strlen(prefixes[k]);
+		if (c->fv.len >= plen && memcmp(c->fv.data, prefixes[k],
+		    plen) == 0)
+			return k;
+	}
+	complain(c, r->line, "unknown value '%s' in '%s' (%s)", show(s, n),
+	    BUF_STR(&c->label[col]), expect);
+	return -1;
+}
+
+/* row_active - 0 when the active column says inactive, 1 else, -1 memory */
+static int
+row_active(struct ctx *c, const struct row *r)
+{
+	const char *s;
+	size_t	n;
+	int	rc;
+
+	if (c->col[COL_ACTIVE] < 0)
+		return 1;
+	s = trim(&r->f[c->col[COL_ACTIVE]], &n);
+	if (fold(&c->fv, s, n) < 0 ||
+	    (rc = in_list(c, &c->fv, inactive_words)) < 0)
+		return -1;
+	return !rc;
+}
+
+/* row_options - the active, tax and schedule columns; 1 ok, 0 bad, -1 memory */
+static int
+row_options(struct ctx *c, const struct row *r, struct company *co)
+{
+	static const char *const *const tax_lists[] = {
+		[COMPANY_KV] = kv_words, [COMPANY_GV] = gv_words, NULL
+	};
+	static const char *const tax_prefixes[] = {
+		[COMPANY_KV] = "kurumlar", [COMPANY_GV] = "gelir"
+	};
+	static const char *const *const schedule_lists[] = {
+		[COMPANY_MONTHLY] = monthly_words,
+		[COMPANY_QUARTERLY] = quarterly_words, NULL
+	};
+	int	k;
+
+	if ((co->active = row_active(c, r)) < 0)
+		return -1;
+	k = row_choice(c, r, COL_TAX, strlen(co->id) == 10 ? COMPANY_KV :
+	    COMPANY_GV, tax_lists, tax_prefixes, "GV or KV");
+	if (k < 0)
+		return k == -2 ? -1 : 0;
+	co->tax = k;
+	k = row_choice(c, r, COL_SCHEDULE, COMPANY_MONTHLY, schedule_lists,
+	    NULL, "monthly/aylık or quarterly/geçici");
+	if (k < 0)
+		return k == -2 ? -1 : 0;
+	co->schedule = k;
+	return 1;
 }
 
 /* add_addr - append one address unless the company has it already */
@@ -493,6 +743,8 @@ row_use(struct ctx *c, const struct row *r)
 	co.line = r->line;
 	if (row_id(c, r, co.id) < 0)
 		return 0;
+	if ((rc = row_options(c, r, &co)) <= 0)
+		return rc;
 	if ((rc = row_addrs(c, r, &co)) <= 0) {
 		company_clear(&co);
 		return rc;
@@ -621,8 +873,12 @@ parse(struct ctx *c, const char *text, size_t len)
 		}
 		if (k < 2)
 			nf[k] = r->nf;
-		if (header(c, r, k < 2) == 0)
+		if ((got = header(c, r, k < 2)) == 0)
 			break;
+		if (got == -2) {
+			rc = ENOMEM;
+			goto out;
+		}
 		if (k == 2) {
 			rc = EINVAL;
 			goto out;
@@ -641,6 +897,10 @@ out:
 	for (i = 0; i < MAX_FIELDS; i++)
 		buf_free(&r->f[i]);
 	free(r);
+	for (k = 0; k < NCOLS; k++)
+		buf_free(&c->label[k]);
+	buf_free(&c->fv);
+	buf_free(&c->fw);
 	return rc;
 }
 
@@ -738,8 +998,6 @@ by_id(const void *key, const void *elem)
 const struct company *
 companies_find(const struct companies *l, const char *id)
 {
-	if (l->n == 0)
-		return NULL;
 	if (l->n == 0)
 		return NULL;
 	return bsearch(id, l->v, l->n, sizeof(*l->v), by_id);

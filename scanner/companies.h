@@ -21,21 +21,52 @@
  *	companies_parse() does the same on bytes in memory; name is used
  *	in the diagnostics only.
  *
- *	The header row names the columns, in any order, matched with ASCII
- *	case folding: `vkn' and/or `tckn' (the id; when a row fills both
- *	they must agree), `name', and `emails'.  Other columns are ignored.
+ *	The header row names the columns, in any order.  A header is
+ *	matched after trimming, folding with tr_fold() (so `VERGİ NO',
+ *	`Vergi No' and `vergi no' are one name) and reducing inner runs of
+ *	blanks to one space.  The columns and the names accepted for each:
+ *
+ *	vkn	`vkn', `vergi no', `vergi numarası', `vergi kimlik no',
+ *		`vergi kimlik numarası'.
+ *	tckn	`tckn', `tc kimlik no', `t.c. kimlik numarası', `kimlik no',
+ *		`tc kimlik numarası', `t.c. kimlik no', `kimlik numarası'.
+ *	name	`name', `ünvan', `unvan', `şirket adı', `firma adı',
+ *		`firma', `müşteri'.
+ *	emails	`emails', `email', `e-posta', `eposta', `e-mail', `mail',
+ *		`e-posta adresi', `e-posta adresleri'.
+ *	active	`active', `durum', `aktif' (optional).
+ *	tax	`tax', `vergi türü' (optional).
+ *	schedule `schedule', `dönem' (optional).
+ *
+ *	At least one of vkn and tckn is required, and name and emails; any
+ *	other column is ignored.  Either id column may hold a VKN or a TCKN.
+ *	With both, a row uses the one that is filled; when both are filled,
+ *	the valid one, the vkn when both are valid.
+ *
+ *	Cell values in the optional columns are folded like headers.  In
+ *	active, `pasif', `hayır', `no', `0', `false' and `inactive' make
+ *	the company inactive (active 0); anything else, an empty cell or
+ *	no such column leaves it active.  In tax, `GV' or a value starting
+ *	`gelir' is COMPANY_GV, `KV' or a value starting `kurumlar' is
+ *	COMPANY_KV; empty means KV for a 10-digit id and GV for an 11-digit
+ *	one.  In schedule, `monthly' or `aylık' is COMPANY_MONTHLY (also
+ *	when empty), `quarterly', `geçici', `üç aylık' or `3 aylık' is
+ *	COMPANY_QUARTERLY.
+ *
  *	Empty rows (nothing but separators and white space) are skipped
  *	quietly.  Fields are trimmed of surrounding blanks.
  *
- *	A row is bad, reported and skipped when: its id fails the VKN or
- *	TCKN checksum; its address list is empty or holds an address that
+ *	A row is bad, reported and skipped when: it has no id; its id is
+ *	not 10 or 11 digits or fails the VKN or TCKN checksum (both ids,
+ *	when both are filled); a tax or schedule value is none of the
+ *	above; its address list is empty or holds an address that
  *	addr_valid() refuses (addresses are separated by `,', `;' or white
- *	space); a field holds CR, LF or another control character; it has
- *	a different number of fields than the header; a quote is not
- *	closed, or text follows a closing quote; or it holds bytes that are
- *	not valid in the file's encoding.  A quoted field may span lines
- *	(RFC 4180), but since that puts a line end in it the row is bad;
- *	parsing goes on after it.  An id seen before is reported and the
+ *	space); it has a different number of fields than the header; a
+ *	quote is not closed, or text follows a closing quote; a field
+ *	holds CR or LF (a quoted field may span lines, RFC 4180, which
+ *	makes the row bad; parsing goes on after it); or a column that is
+ *	used holds another control character or bytes that are not valid
+ *	in the file's encoding.  An id seen before is reported and the
  *	later row skipped (the first row wins: merging would guess).
  *	Duplicate addresses within a row are dropped.
  *
@@ -48,14 +79,17 @@
  * DIAGNOSTICS
  *	Every bad row is passed to report (when not NULL) as one line of
  *	text `NAME:LINE: reason', LINE being the row's first line; values
- *	from the file are shown with control characters escaped.
+ *	from the file are shown with control characters escaped, and a
+ *	column is named by its header as written.
  *
  *	companies_load() and companies_parse() return 0 when the file was
  *	read (even if some rows were bad), otherwise an errno value: that
  *	of open(2) or read(2); EFBIG for a file larger than
  *	COMPANIES_MAX_SIZE; EINVAL when the file cannot be used at all (no
- *	header row, a required column missing or repeated, UTF-16), which
- *	is reported first; ENOMEM.  On error *out is empty.
+ *	header row, a required column missing, a column named twice, also
+ *	under two of its names, UTF-16), which is reported first, a missing
+ *	column with the names accepted for it; ENOMEM.  On error *out is
+ *	empty.
  */
 #ifndef EDEFTER_COMPANIES_H
 #define EDEFTER_COMPANIES_H

@@ -1,6 +1,8 @@
 /*
  * test_companies - the companies CSV reader: encodings, separators,
- * quoting, bad rows with their line numbers, header problems.
+ * quoting, bad rows with their line numbers, header problems, Turkish
+ * header names, the vkn/tckn choice, and the active, tax and schedule
+ * columns.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -243,23 +245,53 @@ test_header(void)
 
 	rc = LOAD(&l, "VKN;TCKN;name;emails\n;17291716060;P;a@b.example\n"
 	    "1234567890;;C;a@b.example\n"
-	    "1234567890;17291716060;X;a@b.example\n");
+	    "4540536920;17291716060;X;a@b.example\n");
 	co = companies_find(&l, "17291716060");
-	CHECK(rc == 0 && l.n == 2 && co && co->line == 2,
+	CHECK(rc == 0 && l.n == 3 && co && co->line == 2,
 	    "both id columns: either may be filled");
-	CHECK(has("companies.csv:4: vkn '1234567890' and tckn differ"),
-	    "both filled and different: bad row");
+	CHECK_STR(name(companies_find(&l, "4540536920")), "X",
+	    "both filled and valid: the vkn");
 	companies_free(&l);
 
 	rc = LOAD(&l, "vkn;name\n1234567890;A\n");
 	CHECK(rc == EINVAL && l.n == 0 && has("companies.csv:1: no 'emails' "
 	    "column in the header"), "missing emails column");
+	CHECK(has("; accepted names: emails, email, e-posta, eposta, e-mail, "
+	    "mail, e-posta adresi, e-posta adresleri\n"),
+	    "missing emails column: the accepted names told");
 	rc = LOAD(&l, "id;name;emails\n1234567890;A;a@b.example\n");
 	CHECK(rc == EINVAL && has("no 'vkn' or 'tckn' column"),
 	    "missing id column");
+	CHECK(has("accepted names: vkn, vergi no, vergi numaras\xc4\xb1, "
+	    "vergi kimlik no, vergi kimlik numaras\xc4\xb1, tckn, "
+	    "tc kimlik no, t.c. kimlik numaras\xc4\xb1, kimlik no"),
+	    "missing id column: the accepted names told");
+	rc = LOAD(&l, "vkn;\xc3\x9cnvan\n1234567890;A\n");
+	CHECK(rc == EINVAL && has("no 'emails' column"),
+	    "Turkish header, no e-posta column");
+	rc = LOAD(&l, "vkn;e-posta\n1234567890;a@b.example\n");
+	CHECK(rc == EINVAL && has("no 'name' column in the header; accepted "
+	    "names: name, \xc3\xbcnvan, unvan, \xc5\x9firket ad\xc4\xb1, "
+	    "firma ad\xc4\xb1, firma, m\xc3\xbc\xc5\x9fteri\n"),
+	    "missing name column");
 	rc = LOAD(&l, "vkn;name;emails;Emails\n");
 	CHECK(rc == EINVAL && has("column 'emails' appears twice"),
 	    "repeated column");
+	rc = LOAD(&l, "vkn;Firma;E-posta;Telefon;Mail\n");
+	CHECK(rc == EINVAL && has("companies.csv:1: column 'emails' appears "
+	    "twice: 'E-posta' (field 3) and 'Mail' (field 5)"),
+	    "one column under two of its names");
+	rc = LOAD(&l, "Vergi No;VKN;name;emails\n");
+	CHECK(rc == EINVAL && has("column 'vkn' appears twice: 'Vergi No' "
+	    "(field 1) and 'VKN' (field 2)"), "two vkn columns");
+	rc = LOAD(&l, "vkn;name;emails;Durum;Aktif\n");
+	CHECK(rc == EINVAL && has("column 'active' appears twice"),
+	    "two active columns");
+	rc = LOAD(&l, "vkn;name;emails;dnem;vergi tr\n1234567890;A;"
+	    "a@b.example;x;y\n");
+	CHECK(rc == 0 && l.n == 1 && nerrs == 0,
+	    "near misses of optional names are other columns");
+	companies_free(&l);
 	rc = LOAD(&l, "");
 	CHECK(rc == EINVAL && has("no header row"), "empty file");
 	rc = LOAD(&l, "\r\n;;\r\n");
@@ -269,6 +301,375 @@ test_header(void)
 	CHECK(rc == EINVAL && has("UTF-16"), "UTF-16 refused");
 	rc = LOAD(&l, "\n vkn ; name ;emails\n1234567890;A;a@b.example");
 	CHECK(rc == 0 && l.n == 1, "blank line before header, padded names");
+	companies_free(&l);
+}
+
+/* one - a file of the header and one row, with every name checked */
+static const struct company *
+one(struct companies *l, const char *hdr, const char *row)
+{
+	struct buf b = BUF_INIT;
+	int	rc;
+
+	buf_printf(&b, "%s\r\n%s\r\n", hdr, row);
+	rc = load(l, BUF_STR(&b), b.len);
+	buf_free(&b);
+	if (rc != 0 || l->n != 1)
+		return NULL;
+	return &l->v[0];
+}
+
+static void
+test_aliases(void)
+{
+	static const char *const vkn[] = {
+		"vkn", "vergi no", "vergi numaras\xc4\xb1", "vergi kimlik no",
+		"vergi kimlik numaras\xc4\xb1",
+		"VERG\xc4\xb0 NUMARASI", "VERGI NUMARASI", "Vergi Numarasi",
+		"  Vergi   Kimlik\tNo ", "VERG\xc4\xb0 K\xc4\xb0ML\xc4\xb0K "
+		"NUMARASI", NULL
+	};
+	static const char *const tckn[] = {
+		"tckn", "tc kimlik no", "t.c. kimlik numaras\xc4\xb1",
+		"kimlik no", "TC K\xc4\xb0ML\xc4\xb0K NO",
+		"T.C. K\xc4\xb0ML\xc4\xb0K NUMARASI",
+		"T.C. Kimlik Numaras\xc4\xb1",
+		"TCKN", NULL
+	};
+	static const char *const names[] = {
+		"name", "\xc3\xbcnvan", "unvan", "\xc5\x9firket ad\xc4\xb1",
+		"firma ad\xc4\xb1", "firma", "m\xc3\xbc\xc5\x9fteri",
+		"\xc3\x9cNVAN", "UNVAN", "\xc5\x9e\xc4\xb0RKET ADI",
+		"F\xc4\xb0RMA ADI", "Firma Ad\xc4\xb1",
+		"M\xc3\x9c\xc5\x9eTER\xc4\xb0",
+		"NAME", NULL
+	};
+	static const char *const emails[] = {
+		"emails", "email", "e-posta", "eposta", "e-mail", "mail",
+		"e-posta adresi", "e-posta adresleri", "E-POSTA", "E-Mail",
+		"E-POSTA ADRES\xc4\xb0", "E-Posta Adresleri", "MAIL", NULL
+	};
+	struct companies l;
+	const struct company *co;
+	struct buf h = BUF_INIT;
+	size_t	i;
+
+	for (i = 0; vkn[i]; i++) {
+		buf_reset(&h);
+		buf_printf(&h, "%s;name;emails", vkn[i]);
+		co = one(&l, BUF_STR(&h), "1234567890;A;a@b.example");
+		CHECK(co && strcmp(co->id, "1234567890") == 0 && nerrs == 0,
+		    "vkn header '%s'", vkn[i]);
+		companies_free(&l);
+	}
+	for (i = 0; tckn[i]; i++) {
+		buf_reset(&h);
+		buf_printf(&h, "name;%s;emails", tckn[i]);
+		co = one(&l, BUF_STR(&h), "A;10000000146;a@b.example");
+		CHECK(co && strcmp(co->id, "10000000146") == 0 && nerrs == 0,
+		    "tckn header '%s'", tckn[i]);
+		companies_free(&l);
+	}
+	for (i = 0; names[i]; i++) {
+		buf_reset(&h);
+		buf_printf(&h, "emails;vkn;%s", names[i]);
+		co = one(&l, BUF_STR(&h), "a@b.example;1234567890;\xc5\x9e"
+		    "ahin");
+		CHECK(co && strcmp(co->name, "\xc5\x9e" "ahin") == 0 &&
+		    nerrs == 0, "name header '%s'", names[i]);
+		companies_free(&l);
+	}
+	for (i = 0; emails[i]; i++) {
+		buf_reset(&h);
+		buf_printf(&h, "%s,name,vkn", emails[i]);
+		co = one(&l, BUF_STR(&h), "a@b.example c@d.example,A,"
+		    "1234567890");
+		CHECK(co && strcmp(addrs(co, 0), "a@b.example c@d.example")
+		    == 0 && nerrs == 0, "emails header '%s' (',')", emails[i]);
+		companies_free(&l);
+	}
+	buf_free(&h);
+}
+
+static void
+test_turkish_header(void)
+{
+	struct companies l;
+	const struct company *co;
+	int	rc;
+
+	rc = LOAD(&l, "\xef\xbb\xbfVERG\xc4\xb0 NUMARASI;\xc3\x9cNVAN;"
+	    "E-POSTA;DURUM;Telefon\r\n"
+	    "1234567890;Y\xc4\xb1ld\xc4\xb1z A.\xc5\x9e.;a@b.example;Aktif;"
+	    "0212\r\n"
+	    "4540536920;Pasif Ltd;c@d.example;PAS\xc4\xb0" "F;\r\n"
+	    "10000000146;Bad;x@y.example;Aktif;\"1\n2\"\r\n"
+	    "1234567808;Bo\xc5\x9f;x@y.example; ;\r\n");
+	CHECK(rc == 0 && l.n == 3, "VERG\xc4\xb0 NUMARASI;\xc3\x9cNVAN;"
+	    "E-POSTA;DURUM with a BOM: 3 rows (%zu)", l.n);
+	co = companies_find(&l, "1234567890");
+	CHECK(co && co->active == 1, "DURUM Aktif: active");
+	CHECK_STR(name(co), "Y\xc4\xb1ld\xc4\xb1z A.\xc5\x9e.", "\xc3\x9cNVAN "
+	    "column read");
+	co = companies_find(&l, "4540536920");
+	CHECK(co && co->active == 0, "DURUM PAS\xc4\xb0" "F: inactive");
+	CHECK(companies_find(&l, "10000000146") == NULL &&
+	    has("companies.csv:4: line break inside a quoted field (field 5)"),
+	    "a line break in an ignored column still spoils the row");
+	co = companies_find(&l, "1234567808");
+	CHECK(co && co->active == 1, "blank DURUM: active");
+	companies_free(&l);
+
+	rc = LOAD(&l, "Vergi No;\xc3\x9cnvan;E-posta\n"
+	    "1234567890;Tab\there;a@b.example\n"
+	    "4540536920;Ad;a@b\x01.example\n");
+	CHECK(rc == 0 && l.n == 0 && has("companies.csv:2: control character "
+	    "in '\xc3\x9cnvan': 'Tab\\x09here'") && has("companies.csv:3: "
+	    "control character in 'E-posta'"),
+	    "diagnostics name the column by its header");
+	companies_free(&l);
+}
+
+static void
+test_cp1254_header(void)
+{
+	struct companies l;
+	const struct company *co;
+	int	rc;
+
+	/* VERGİ NUMARASI;ŞİRKET ADI;E-POSTA;VERGİ TÜRÜ;DÖNEM;DURUM */
+	rc = LOAD(&l, "VERG\xdd NUMARASI;\xde\xddRKET ADI;E-POSTA;"
+	    "VERG\xdd T\xdcR\xdc;D\xd6NEM;DURUM\r\n"
+	    "1234567890;\xde" "ahin \xdd\xfe\xe7ilik \xd0\xfcl\xfc\xf0;"
+	    "a@b.example;;Ayl\xfdk;\r\n"
+	    "10000000146;Ay\xfe" "e \xc7" "elik;c@d.example;Gelir Vergisi;"
+	    "Ge\xe7" "ici;Hay\xfdr\r\n"
+	    "4540536920;\xdcnl\xfc;e@f.example;\xd6TV;;\r\n"
+	    "1234567808;Y\xfdll\xfdk;g@h.example;KV;Y\xfdll\xfdk;\r\n");
+	CHECK(rc == 0 && l.n == 2, "Windows-1254 Turkish header: 2 rows "
+	    "(%zu)", l.n);
+	CHECK_STR(l.encoding, "CP1254", "Windows-1254 detected");
+	co = companies_find(&l, "1234567890");
+	CHECK_STR(name(co), "\xc5\x9e" "ahin \xc4\xb0\xc5\x9f\xc3\xa7ilik "
+	    "\xc4\x9e\xc3\xbcl\xc3\xbc\xc4\x9f", "name from Windows-1254 is "
+	    "UTF-8");
+	CHECK(co && co->tax == COMPANY_KV && co->schedule == COMPANY_MONTHLY &&
+	    co->active == 1, "empty VERG\xc4\xb0 T\xc3\x9cR\xc3\x9c: KV; "
+	    "Ayl\xc4\xb1k: monthly; empty DURUM: active");
+	co = companies_find(&l, "10000000146");
+	CHECK_STR(name(co), "Ay\xc5\x9f" "e \xc3\x87" "elik", "TCKN row name");
+	CHECK(co && co->tax == COMPANY_GV &&
+	    co->schedule == COMPANY_QUARTERLY && co->active == 0,
+	    "Gelir Vergisi: GV; Ge\xc3\xa7ici: quarterly; Hay\xc4\xb1r: "
+	    "inactive");
+	CHECK(companies_find(&l, "4540536920") == NULL &&
+	    has("companies.csv:4: unknown value '\xc3\x96TV' in "
+	    "'VERG\xc4\xb0 T\xc3\x9cR\xc3\x9c' (GV or KV)"),
+	    "unknown tax value: row skipped, header named in UTF-8");
+	CHECK(companies_find(&l, "1234567808") == NULL &&
+	    has("companies.csv:5: unknown value 'Y\xc4\xb1ll\xc4\xb1k' in "
+	    "'D\xc3\x96NEM' (monthly/ayl\xc4\xb1k or quarterly/ge\xc3\xa7ici)"),
+	    "unknown schedule value: row skipped");
+	CHECK(nerrs == 2, "two reports (%d)", nerrs);
+	companies_free(&l);
+
+	/* Ünvan, Firma Adı, Müşteri in Windows-1254, ',' separated */
+	rc = LOAD(&l, "M\xfc\xfeteri,Vergi Kimlik No,E-posta Adresleri\n"
+	    "\"\xd6rnek G\xfd" "da, \xdd\xe7" "ecek\",4540536920,"
+	    "a@b.example\n");
+	CHECK(rc == 0 && l.n == 1 && l.sep == ',', "M\xc3\xbc\xc5\x9fteri "
+	    "header in Windows-1254, ','");
+	CHECK_STR(name(companies_find(&l, "4540536920")),
+	    "\xc3\x96rnek G\xc4\xb1" "da, \xc4\xb0\xc3\xa7" "ecek",
+	    "quoted Windows-1254 name");
+	companies_free(&l);
+}
+
+static void
+test_both_ids(void)
+{
+	struct companies l;
+	const struct company *co;
+	int	rc;
+
+	rc = LOAD(&l, "Vergi No;TC Kimlik No;Firma;Mail\n"
+	    "1234567890;10000000146;Both;a@b.example\n"
+	    "9876543210;17291716060;Tckn;a@b.example\n"
+	    "4540536920;12345678901;Vkn;a@b.example\n"
+	    "9876543210;12345678901;Neither;a@b.example\n"
+	    ";1234567808;Only tckn column;a@b.example\n"
+	    "123;;Short;a@b.example\n"
+	    ";;No id;a@b.example\n"
+	    "1234567890x;17291716060;Again;a@b.example\n");
+	CHECK(rc == 0 && l.n == 4, "vkn and tckn columns: 4 rows (%zu)", l.n);
+	co = companies_find(&l, "1234567890");
+	CHECK(co && strcmp(co->name, "Both") == 0 &&
+	    companies_find(&l, "10000000146") == NULL,
+	    "both valid: the vkn is used");
+	CHECK(co && co->tax == COMPANY_KV, "10-digit id: KV by default");
+	co = companies_find(&l, "17291716060");
+	CHECK_STR(name(co), "Tckn", "vkn bad, tckn valid: the tckn");
+	CHECK(co && co->tax == COMPANY_GV, "11-digit id: GV by default");
+	CHECK_STR(name(companies_find(&l, "4540536920")), "Vkn",
+	    "vkn valid, tckn bad: the vkn");
+	CHECK(has("companies.csv:5: no valid id: '9876543210' in 'Vergi No' "
+	    "(VKN/TCKN checksum), '12345678901' in 'TC Kimlik No' (VKN/TCKN "
+	    "checksum)\n"), "neither valid: reported with its line");
+	CHECK_STR(name(companies_find(&l, "1234567808")), "Only tckn column",
+	    "only one filled: that one, whatever its length");
+	CHECK(has("companies.csv:7: bad id '123' (not 10 or 11 digits)\n"),
+	    "only the vkn filled and bad: the old message");
+	CHECK(has("companies.csv:8: no id\n"), "neither filled: no id");
+	CHECK(has("companies.csv:9: duplicate id 17291716060 (first at line "
+	    "3)"), "vkn with a letter, tckn valid: the tckn (a duplicate)");
+	CHECK(nerrs == 4, "four reports (%d)", nerrs);
+	companies_free(&l);
+}
+
+static void
+test_active(void)
+{
+	static const struct {
+		const char *v;
+		int	 active;
+	} t[] = {
+		{ "pasif", 0 }, { "Pasif", 0 }, { "PAS\xc4\xb0" "F", 0 },
+		{ "PASIF", 0 }, { "hay\xc4\xb1r", 0 }, { "HAYIR", 0 },
+		{ "Hay\xc4\xb1r", 0 }, { "hayir", 0 }, { "no", 0 },
+		{ "NO", 0 }, { "0", 0 }, { " 0 ", 0 }, { "false", 0 },
+		{ "FALSE", 0 }, { "inactive", 0 }, { "\"  Pasif \"", 0 },
+		{ "aktif", 1 }, { "Aktif", 1 }, { "evet", 1 }, { "1", 1 },
+		{ "yes", 1 }, { "true", 1 }, { "", 1 }, { "x", 1 },
+		{ "pasif degil", 1 }, { "00", 1 },
+	};
+	static const char *const hdrs[] = {
+		"active", "durum", "aktif", "Durum", "DURUM", "AKT\xc4\xb0\x46",
+		"Active",
+	};
+	struct companies l;
+	const struct company *co;
+	struct buf h = BUF_INIT, row = BUF_INIT;
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&row);
+		buf_printf(&row, "1234567890;A;a@b.example;%s", t[i].v);
+		co = one(&l, "vkn;name;emails;durum", BUF_STR(&row));
+		CHECK(co && co->active == t[i].active && nerrs == 0,
+		    "durum '%s': %s", t[i].v, t[i].active ? "active" :
+		    "inactive");
+		companies_free(&l);
+	}
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		buf_reset(&h);
+		buf_printf(&h, "%s;vkn;name;emails", hdrs[i]);
+		co = one(&l, BUF_STR(&h), "Pasif;1234567890;A;a@b.example");
+		CHECK(co && co->active == 0, "active header '%s'", hdrs[i]);
+		companies_free(&l);
+	}
+	co = one(&l, "vkn;name;emails", "1234567890;A;a@b.example");
+	CHECK(co && co->active == 1 && co->tax == COMPANY_KV &&
+	    co->schedule == COMPANY_MONTHLY,
+	    "no optional columns: active, KV, monthly");
+	companies_free(&l);
+	co = one(&l, "tckn;name;emails", "17291716060;A;a@b.example");
+	CHECK(co && co->active == 1 && co->tax == COMPANY_GV &&
+	    co->schedule == COMPANY_MONTHLY,
+	    "no optional columns, a TCKN: active, GV, monthly");
+	companies_free(&l);
+	buf_free(&h);
+	buf_free(&row);
+}
+
+static void
+test_tax_schedule(void)
+{
+	static const struct {
+		const char *id, *tax, *sched;
+		int	 want_tax, want_sched;
+	} t[] = {
+		{ "1234567890", "", "", COMPANY_KV, COMPANY_MONTHLY },
+		{ "10000000146", "", "", COMPANY_GV, COMPANY_MONTHLY },
+		{ "1234567890", "GV", "", COMPANY_GV, COMPANY_MONTHLY },
+		{ "1234567890", "gv", "", COMPANY_GV, COMPANY_MONTHLY },
+		{ "10000000146", "KV", "", COMPANY_KV, COMPANY_MONTHLY },
+		{ "10000000146", " kv ", "", COMPANY_KV, COMPANY_MONTHLY },
+		{ "1234567890", "Gelir Vergisi", "", COMPANY_GV,
+		    COMPANY_MONTHLY },
+		{ "1234567890", "GEL\xc4\xb0R", "", COMPANY_GV,
+		    COMPANY_MONTHLY },
+		{ "10000000146", "Kurumlar Vergisi", "", COMPANY_KV,
+		    COMPANY_MONTHLY },
+		{ "10000000146", "KURUMLAR VERG\xc4\xb0S\xc4\xb0", "",
+		    COMPANY_KV, COMPANY_MONTHLY },
+		{ "1234567890", "", "monthly", COMPANY_KV, COMPANY_MONTHLY },
+		{ "1234567890", "", "Ayl\xc4\xb1k", COMPANY_KV,
+		    COMPANY_MONTHLY },
+		{ "1234567890", "", "AYLIK", COMPANY_KV, COMPANY_MONTHLY },
+		{ "1234567890", "", "aylik", COMPANY_KV, COMPANY_MONTHLY },
+		{ "1234567890", "", "quarterly", COMPANY_KV,
+		    COMPANY_QUARTERLY },
+		{ "1234567890", "", "Quarterly", COMPANY_KV,
+		    COMPANY_QUARTERLY },
+		{ "1234567890", "", "ge\xc3\xa7ici", COMPANY_KV,
+		    COMPANY_QUARTERLY },
+		{ "1234567890", "", "GE\xc3\x87\xc4\xb0" "C\xc4\xb0",
+		    COMPANY_KV, COMPANY_QUARTERLY },
+		{ "1234567890", "", "\xc3\xbc\xc3\xa7 ayl\xc4\xb1k", COMPANY_KV,
+		    COMPANY_QUARTERLY },
+		{ "1234567890", "", "3  Ayl\xc4\xb1k", COMPANY_KV,
+		    COMPANY_QUARTERLY },
+		{ "10000000146", "KV", "Ge\xc3\xa7ici", COMPANY_KV,
+		    COMPANY_QUARTERLY },
+	};
+	static const char *const hdrs[] = {
+		"vkn;name;emails;tax;schedule",
+		"vkn;name;emails;Vergi T\xc3\xbcr\xc3\xbc;D\xc3\xb6nem",
+		"vkn;name;emails;VERG\xc4\xb0 T\xc3\x9cR\xc3\x9c;D\xc3\x96NEM",
+		"vkn;name;emails;vergi turu;donem",
+	};
+	struct companies l;
+	const struct company *co;
+	struct buf row = BUF_INIT;
+	size_t	i, k;
+	int	rc;
+
+	for (k = 0; k < sizeof(hdrs) / sizeof(hdrs[0]); k++)
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			buf_reset(&row);
+			buf_printf(&row, "%s;A;a@b.example;%s;%s", t[i].id,
+			    t[i].tax, t[i].sched);
+			co = one(&l, hdrs[k], BUF_STR(&row));
+			CHECK(co && co->tax == t[i].want_tax &&
+			    co->schedule == t[i].want_sched && nerrs == 0,
+			    "%s: %s '%s' '%s' -> %s, %s", hdrs[k] + 16,
+			    t[i].id, t[i].tax, t[i].sched,
+			    t[i].want_tax == COMPANY_GV ? "GV" : "KV",
+			    t[i].want_sched == COMPANY_MONTHLY ? "monthly" :
+			    "quarterly");
+			companies_free(&l);
+		}
+	buf_free(&row);
+
+	rc = LOAD(&l, "vkn;name;emails;tax;schedule\n"
+	    "1234567890;A;a@b.example;GV;monthly\n"
+	    "4540536920;B;a@b.example;XV;monthly\n"
+	    "\n"
+	    "1234567808;C;a@b.example;KV;yearly\n"
+	    "10000000146;D;a@b.example;G V;\n"
+	    "17291716060;E;a@b.example;;weekly\n");
+	CHECK(rc == 0 && l.n == 1 && companies_find(&l, "1234567890"),
+	    "bad tax and schedule values: rows skipped (%zu)", l.n);
+	CHECK(has("companies.csv:3: unknown value 'XV' in 'tax' (GV or KV)\n"),
+	    "bad tax reported with its line");
+	CHECK(has("companies.csv:5: unknown value 'yearly' in 'schedule' "
+	    "(monthly/ayl\xc4\xb1k or quarterly/ge\xc3\xa7ici)\n"),
+	    "bad schedule reported with its line");
+	CHECK(has("companies.csv:6: unknown value 'G V' in 'tax'"),
+	    "'G V' is not GV");
+	CHECK(has("companies.csv:7: unknown value 'weekly' in 'schedule'"),
+	    "weekly is not a schedule");
+	CHECK(nerrs == 4, "four reports (%d)", nerrs);
 	companies_free(&l);
 }
 
@@ -314,6 +715,12 @@ main(void)
 	test_cp1254();
 	test_bad_rows();
 	test_header();
+	test_aliases();
+	test_turkish_header();
+	test_cp1254_header();
+	test_both_ids();
+	test_active();
+	test_tax_schedule();
 	test_file();
 	buf_free(&errs);
 	return check_done();
