@@ -167,7 +167,7 @@ report_ignored(struct pass *p, const struct sfile *f)
 			log_kv(&w, "file", f->name);
 			log_kv(&w, "reason", why.data);
 			printf("%-12s %-11s  %-7s  %5d  %-32s  %s\n", "ignored",
-			    "-", "-", 1, *dir ? dir : ".", w.data + 1);
+			    "-", "-", 1, *dir ? dir : ".", w.data);
 			buf_free(&w);
 		} else
 			printf("ignored %s\n", b.data);
@@ -193,13 +193,15 @@ report_excluded(struct pass *p)
 	    p->s.nxfiles == 0)
 		;			/* nothing to say */
 	else if (p->o->mode == PASS_STATUS && !p->o->json)
-		printf("excluded: %zu directories (ExcludeDirs)%s%s, %zu files "
-		    "(ExcludeFiles)\n", p->s.nexcluded, p->s.nexcluded ? ": " :
-		    "", BUF_STR(&b), p->s.nxfiles);
+		printf("excluded: %zu director%s (ExcludeDirs)%s%s, %zu file%s "
+		    "(ExcludeFiles)\n", p->s.nexcluded, p->s.nexcluded == 1 ?
+		    "y" : "ies", p->s.nexcluded ? ": " : "", BUF_STR(&b),
+		    p->s.nxfiles, p->s.nxfiles == 1 ? "" : "s");
 	else if (p->o->mode == PASS_STATUS)
-		fprintf(stderr, "excluded: %zu directories (ExcludeDirs)%s%s, "
-		    "%zu files (ExcludeFiles)\n", p->s.nexcluded,
-		    p->s.nexcluded ? ": " : "", BUF_STR(&b), p->s.nxfiles);
+		fprintf(stderr, "excluded: %zu director%s (ExcludeDirs)%s%s, "
+		    "%zu file%s (ExcludeFiles)\n", p->s.nexcluded,
+		    p->s.nexcluded == 1 ? "y" : "ies", p->s.nexcluded ? ": " : "",
+		    BUF_STR(&b), p->s.nxfiles, p->s.nxfiles == 1 ? "" : "s");
 	else if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY)
 		fprintf(stderr, "baseline: %lu records for %lu periods%s\n",
 		    p->nbaseline, p->counts[P_COMPLETE], p->o->mode ==

@@ -36,12 +36,22 @@ mkperiod "$SHARE/Musteriler/Sirin_Insaat/2025/09" 4540536920 202509
 mkperiod "$SHARE/Musteriler/Ayse_Yilmaz/2025/12" 10000000146 202512
 mkfiles "$SHARE/Musteriler/Yeni_Firma/2025/10" \
     GIB-1234567808-202510-YB-000000.zip GIB-1234567808-202510-KB-000000.zip
+# the archive of an office: a deleted copy, a period before the cut-over,
+# a berat downloaded twice, a bundle in the month folder
+mkperiod "$SHARE/Musteriler/ABC_Gida/Silinenler/2025/12" 1234567890 202512
+mkperiod "$A/../2024/06" 1234567890 202406
+mkfiles "$A/10" BERATLAR.ZIP
+mkfiles "$SHARE/Musteriler/Sirin_Insaat/2025/08" 4540536920-202508-Y-000000.zip \
+    4540536920-202508-K-000000.zip GIB-4540536920-202508-YB-000000.zip \
+    "GIB-4540536920-202508-KB-000000 (1).zip"
 : >"$SHARE/.edefter-share"
-cat >"$T/companies.csv" <<'CSV'
-vkn;name;emails
-1234567890;ABC Gıda Ticaret A.Ş.;muhasebe@abc-gida.example
-4540536920;Şirin Öztürk İnşaat Ltd. Şti.;finans@sirin.example, patron@sirin.example
-10000000146;Ayşe Yılmaz;ayse@yilmaz.example
+# the companies list as the office's Excel saves it ("CSV", Windows-1254)
+iconv -f UTF-8 -t CP1254 >"$T/companies.csv" <<'CSV'
+Ünvan;Vergi Numarası;T.C. Kimlik No;E-posta;Durum
+ABC Gıda Ticaret A.Ş.;1234567890;;muhasebe@abc-gida.example;Aktif
+Şirin Öztürk İnşaat Ltd. Şti.;4540536920;;finans@sirin.example, patron@sirin.example;Aktif
+Ayşe Yılmaz;;10000000146;ayse@yilmaz.example;
+Eski Müşteri A.Ş.;1234567808;;eski@musteri.example;Pasif
 CSV
 
 # ---- the services ----------------------------------------------------------
@@ -79,6 +89,7 @@ From           Mali Müşavirlik Bürosu <edefter@ofis.example>
 Submit         smtp://127.0.0.1:$PF_PORT
 SettleSeconds  0
 StateDir       $T/scan
+SendFrom       2025-01
 CONF
 export EDEFTER_CONF=$T/edefter.conf
 
@@ -88,7 +99,7 @@ delivered() {
 }
 
 # ---- the product ------------------------------------------------------------
-say "what the share holds, period by period"
+say "what the share holds, period by period (SendFrom 2025-01; Silinenler is never read)"
 run edefter-scan -c "$EDEFTER_CONF" status 2>/dev/null
 
 say "one pass: complete periods are mailed once"
@@ -135,7 +146,7 @@ PY
 
 say "GIB approves November; a new recipient is added for Şirin"
 mkfiles "$A/11" GIB-1234567890-202511-YB-000000.zip
-sed -i 's/patron@sirin.example/patron@sirin.example, yeni@sirin.example/' "$T/companies.csv"
+LC_ALL=C sed -i 's/patron@sirin.example/patron@sirin.example, yeni@sirin.example/' "$T/companies.csv"
 run edefter-scan -c "$EDEFTER_CONF" run 2>/dev/null | grep "^sent"
 delivered
 
