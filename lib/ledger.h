@@ -33,13 +33,21 @@
  *	ledger_stats(), ledger_verify() and ledger_backup() serve the admin
  *	tool; the backup is a consistent compacted copy made while other
  *	processes read and write.
+ *	ledger_deliver() records what a delivery report said of one key:
+ *	a final state (delivered, bounced) replaces anything; delayed only
+ *	replaces queued or delayed (a late warning never undoes a result).
  * RECORD FORMAT
- *	Version 1, all integers big-endian:
- *	  u8 version (1), u8 source, u16 year, u8 month, 3 bytes zero,
- *	  i64 sent (milliseconds since 1970-01-01 UTC),
- *	  then ten strings, each u32 length, the bytes and a NUL byte:
+ *	Version 2, all integers big-endian:
+ *	  u8 version (2), u8 source, u16 year, u8 month, u8 delivery state,
+ *	  2 bytes zero, i64 sent (milliseconds since 1970-01-01 UTC),
+ *	  i64 delivery date (ms; 0 while queued),
+ *	  then twelve strings, each u32 length, the bytes and a NUL byte:
  *	  id, recipient, company name, Message-ID, queue id, client,
- *	  SASL user, file list (names separated by LF), status, legacy hash.
+ *	  SASL user, file list (names separated by LF), status, legacy hash,
+ *	  delivery status code (e.g. 5.1.1), delivery diagnostic.
+ *	Version 1 (written before delivery reports were read) is the same
+ *	without the delivery byte, date and two strings; it is still read,
+ *	as a record in state queued.  Records are written as version 2.
  *	Readers reject a version they do not know.  The ledger's own
  *	format number lives in the `meta' table under `format'.
  * DIAGNOSTICS
@@ -55,12 +63,17 @@
 
 #include "buf.h"
 
-#define LEDGER_FORMAT		1
+#define LEDGER_FORMAT		1	/* the store's layout (meta) */
+#define LEDGER_REC_VERSION	2	/* the record's, written */
 #define LEDGER_NOTFOUND		(-30798)	/* == MDB_NOTFOUND */
 #define LEDGER_CORRUPT		(-30796)	/* == MDB_CORRUPTED */
 
 enum ledger_source { LEDGER_SRC_SMTP, LEDGER_SRC_PICKUP, LEDGER_SRC_IMPORT,
 	LEDGER_NSRC };
+
+/* what the recipient's server did with it, as delivery reports say */
+enum ledger_delivery { LEDGER_DLV_QUEUED, LEDGER_DLV_DELIVERED,
+	LEDGER_DLV_DELAYED, LEDGER_DLV_BOUNCED, LEDGER_NDLV };
 
 struct ledger_rec {
 	const char	*id;		/* company VKN/TCKN */
@@ -77,6 +90,10 @@ struct ledger_rec {
 	const char	*files;		/* LF-separated */
 	const char	*status;	/* "complete" */
 	const char	*legacy_hash;	/* uniqueHash as first written */
+	int		 delivery;	/* enum ledger_delivery */
+	int64_t		 delivery_ms;	/* when the report said so; 0: none */
+	const char	*delivery_status;	/* "5.1.1", or "" */
+	const char	*delivery_diag;	/* the server's words, or "" */
 };
 
 enum ledger_outcome { LEDGER_NEW, LEDGER_RETRY, LEDGER_DUP, LEDGER_PRESENT,
@@ -132,6 +149,8 @@ int	ledger_merge(struct ledger *, struct ledger_claim *, size_t);
 int	ledger_lookup(struct ledger *, const char *key, struct ledger_rec *,
 	    struct buf *store);
 int	ledger_forget(struct ledger *, const char *key);
+int	ledger_deliver(struct ledger *, const char *key, int state,
+	    int64_t ms, const char *status, const char *diag, int *changed);
 int	ledger_iter(struct ledger *, const struct ledger_filter *,
 	    ledger_iter_fn, void *);
 int	ledger_stats(struct ledger *, struct ledger_stats *);
@@ -151,6 +170,10 @@ int	ledger_rec_check(const char *key, size_t keylen,
 	    const struct ledger_rec *, struct buf *why);
 const char *ledger_source_name(int);
 int	ledger_source_parse(const char *);
+const char *ledger_delivery_name(int);
+int	ledger_delivery_parse(const char *);
+int	ledger_delivery_apply(struct ledger_rec *, int state, int64_t ms,
+	    const char *status, const char *diag);
 int	ledger_time_format(int64_t ms, char *out, size_t outlen);
 int	ledger_time_parse(const char *, int64_t *ms);
 

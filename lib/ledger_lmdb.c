@@ -394,6 +394,57 @@ ledger_forget(struct ledger *l, const char *key)
 	return rc;
 }
 
+/* ledger_deliver - a delivery report onto one key's record; *changed
+ * says whether the record moved (a late delay after a result does not) */
+int
+ledger_deliver(struct ledger *l, const char *key, int state, int64_t ms,
+    const char *status, const char *diag, int *changed)
+{
+	struct buf tmp = BUF_INIT, copy = BUF_INIT;
+	struct ledger_rec r;
+	MDB_txn	*txn;
+	MDB_val	k, v;
+	size_t	seen;
+	int	rc, tries;
+
+	*changed = 0;
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	for (tries = 0;; tries++) {
+		if ((rc = ledger_txn_begin(l, 0, &txn)) != 0)
+			break;
+		seen = map_size(l);
+		if ((rc = mdb_get(txn, l->recs, &k, &v)) != 0) {
+			ledger_txn_abort(l, txn);
+			break;
+		}
+		if (buf_set(&copy, v.mv_data, v.mv_size) < 0)
+			rc = ENOMEM;
+		else if (ledger_rec_decode(copy.data, copy.len, &r) != 0)
+			rc = LEDGER_CORRUPT;
+		else if ((*changed = ledger_delivery_apply(&r, state, ms, status,
+		    diag)) == 0)
+			rc = -1;		/* nothing to write */
+		else
+			rc = put_rec(l, txn, &k, &r, &tmp);
+		if (rc == 0)
+			rc = txn_commit(l, txn);
+		else {
+			ledger_txn_abort(l, txn);
+			if (rc == -1)
+				rc = 0;
+			break;
+		}
+		if (rc != MDB_MAP_FULL || tries >= MAX_TRIES)
+			break;
+		if ((rc = grow(l, seen)) != 0)
+			break;
+	}
+	buf_free(&tmp);
+	buf_free(&copy);
+	return rc;
+}
+
 /* match - does a key pass the filter */
 static int
 match(const struct ledger_filter *f, const MDB_val *k)

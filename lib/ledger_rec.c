@@ -1,5 +1,6 @@
 /*
- * ledger_rec - ledger keys and the version 1 record format; see ledger.h.
+ * ledger_rec - ledger keys and the record format (version 2, and 1 read);
+ * see ledger.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,12 +12,57 @@
 #include "ledger.h"
 #include "names.h"
 
-#define REC_FIXED	16
-#define REC_NSTR	10
+#define REC_FIXED1	16
+#define REC_NSTR1	10
+#define REC_FIXED	24
+#define REC_NSTR	12
 
 static const char *const source_names[LEDGER_NSRC] = {
 	"smtp", "pickup", "import",
 };
+
+static const char *const delivery_names[LEDGER_NDLV] = {
+	"queued", "delivered", "delayed", "bounced",
+};
+
+const char *
+ledger_delivery_name(int d)
+{
+	return d >= 0 && d < LEDGER_NDLV ? delivery_names[d] : "unknown";
+}
+
+int
+ledger_delivery_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < LEDGER_NDLV; i++)
+		if (strcmp(s, delivery_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ledger_delivery_apply - a report's state onto a record; 1 changed, 0
+ * not (a delay after a final state, or the same report again) */
+int
+ledger_delivery_apply(struct ledger_rec *r, int state, int64_t ms,
+    const char *status, const char *diag)
+{
+	if (state <= LEDGER_DLV_QUEUED || state >= LEDGER_NDLV)
+		return 0;
+	if (state == LEDGER_DLV_DELAYED && r->delivery != LEDGER_DLV_QUEUED &&
+	    r->delivery != LEDGER_DLV_DELAYED)
+		return 0;
+	if (r->delivery == state && r->delivery_ms == ms &&
+	    strcmp(r->delivery_status ? r->delivery_status : "",
+	    status ? status : "") == 0)
+		return 0;
+	r->delivery = state;
+	r->delivery_ms = ms;
+	r->delivery_status = status ? status : "";
+	r->delivery_diag = diag ? diag : "";
+	return 1;
+}
 
 const char *
 ledger_source_name(int s)
@@ -95,23 +141,25 @@ get_be(const unsigned char *p, int n)
 	return v;
 }
 
-/* ledger_rec_encode - version 1 */
+/* ledger_rec_encode - version 2 */
 int
 ledger_rec_encode(struct buf *b, const struct ledger_rec *r)
 {
 	const char *s[REC_NSTR] = { r->id, r->rcpt, r->company_name,
 	    r->message_id, r->queue_id, r->client, r->sasl_user, r->files,
-	    r->status, r->legacy_hash };
+	    r->status, r->legacy_hash, r->delivery_status, r->delivery_diag };
 	unsigned char fixed[REC_FIXED] = { 0 }, len[4];
 	size_t	n;
 	int	i;
 
 	buf_reset(b);
-	fixed[0] = LEDGER_FORMAT;
+	fixed[0] = LEDGER_REC_VERSION;
 	fixed[1] = (unsigned char)r->source;
 	put_be(fixed + 2, (uint64_t)r->year, 2);
 	fixed[4] = (unsigned char)r->month;
+	fixed[5] = (unsigned char)r->delivery;
 	put_be(fixed + 8, (uint64_t)r->sent_ms, 8);
+	put_be(fixed + 16, (uint64_t)r->delivery_ms, 8);
 	if (buf_add(b, fixed, sizeof(fixed)) < 0)
 		return -1;
 	for (i = 0; i < REC_NSTR; i++) {
@@ -128,26 +176,41 @@ ledger_rec_encode(struct buf *b, const struct ledger_rec *r)
 	return 0;
 }
 
-/* ledger_rec_decode - strings point into data, which must outlive r */
+/* ledger_rec_decode - versions 2 and 1; strings point into data, which
+ * must outlive r */
 int
 ledger_rec_decode(const void *data, size_t size, struct ledger_rec *r)
 {
 	const unsigned char *p = data, *end = p + size;
 	const char **s[REC_NSTR] = { &r->id, &r->rcpt, &r->company_name,
 	    &r->message_id, &r->queue_id, &r->client, &r->sasl_user,
-	    &r->files, &r->status, &r->legacy_hash };
+	    &r->files, &r->status, &r->legacy_hash, &r->delivery_status,
+	    &r->delivery_diag };
 	uint64_t n;
-	int	i;
+	int	i, nstr;
 
 	memset(r, 0, sizeof(*r));
-	if (size < REC_FIXED || p[0] != LEDGER_FORMAT)
+	r->delivery_status = r->delivery_diag = "";
+	if (size < REC_FIXED1 || (p[0] != 1 && p[0] != 2))
+		return EINVAL;
+	if (p[0] == 2 && size < REC_FIXED)
 		return EINVAL;
 	r->source = p[1];
 	r->year = (int)get_be(p + 2, 2);
 	r->month = p[4];
 	r->sent_ms = (int64_t)get_be(p + 8, 8);
-	p += REC_FIXED;
-	for (i = 0; i < REC_NSTR; i++) {
+	if (p[0] == 2) {
+		if (p[5] >= LEDGER_NDLV)
+			return EINVAL;
+		r->delivery = p[5];
+		r->delivery_ms = (int64_t)get_be(p + 16, 8);
+		p += REC_FIXED;
+		nstr = REC_NSTR;
+	} else {
+		p += REC_FIXED1;
+		nstr = REC_NSTR1;
+	}
+	for (i = 0; i < nstr; i++) {
 		if (end - p < 4)
 			return EINVAL;
 		n = get_be(p, 4);

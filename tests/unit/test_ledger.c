@@ -204,9 +204,15 @@ test_records(void)
 		if (ledger_rec_decode(b.data, cut, &d) == 0)
 			bad++;
 	CHECK(bad == 0, "every truncation is refused");
-	b.data[0] = 2;
+	CHECK(b.data[0] == 2 && d.delivery == LEDGER_DLV_QUEUED &&
+	    d.delivery_ms == 0 && !strcmp(d.delivery_status, "") &&
+	    !strcmp(d.delivery_diag, ""), "written as version 2, queued");
+	b.data[0] = 3;
 	CHECK(ledger_rec_decode(b.data, b.len, &d) != 0, "unknown version");
-	b.data[0] = 1;
+	b.data[0] = 2;
+	b.data[5] = LEDGER_NDLV;
+	CHECK(ledger_rec_decode(b.data, b.len, &d) != 0, "unknown delivery");
+	b.data[5] = 0;
 	CHECK(ledger_rec_decode(b.data, b.len, &d) == 0 &&
 	    ledger_rec_check(key, strlen(key), &d, &why) == 0,
 	    "a good record checks");
@@ -257,6 +263,119 @@ fill(struct ledger *l, const char *id, int n, int batch, const char *tag)
 	free(c);
 	free(rcpt);
 	return rc;
+}
+
+/* v1_record - the version 1 bytes of a record, as older milters wrote */
+static void
+v1_record(struct buf *b, const struct ledger_rec *r)
+{
+	const char *s[10] = { r->id, r->rcpt, r->company_name, r->message_id,
+	    r->queue_id, r->client, r->sasl_user, r->files, r->status,
+	    r->legacy_hash };
+	unsigned char fixed[16] = { 1, 0, 0, 0, 0 }, len[4];
+	size_t	n;
+	int	i, j;
+
+	buf_reset(b);
+	fixed[1] = (unsigned char)r->source;
+	fixed[2] = (unsigned char)(r->year >> 8);
+	fixed[3] = (unsigned char)r->year;
+	fixed[4] = (unsigned char)r->month;
+	for (j = 0; j < 8; j++)
+		fixed[8 + j] = (unsigned char)((uint64_t)r->sent_ms >>
+		    (56 - 8 * j));
+	buf_add(b, fixed, sizeof(fixed));
+	for (i = 0; i < 10; i++) {
+		n = s[i] ? strlen(s[i]) : 0;
+		for (j = 0; j < 4; j++)
+			len[j] = (unsigned char)(n >> (24 - 8 * j));
+		buf_add(b, len, 4);
+		buf_add(b, s[i] ? s[i] : "", n);
+		buf_addc(b, 0);
+	}
+}
+
+static void
+test_delivery(void)
+{
+	struct ledger_rec r = rec("1234567890", 2025, 10, "a@x.example",
+	    "<m@x>", 1761955200123LL), d;
+	struct buf b = BUF_INIT, why = BUF_INIT, store = BUF_INIT;
+	const char *key = "1234567890/2025-10/a@x.example";
+	struct ledger_claim c;
+	struct ledger *l;
+	size_t	cut;
+	int	bad = 0, ch = 0;
+
+	v1_record(&b, &r);
+	CHECK(ledger_rec_decode(b.data, b.len, &d) == 0 && d.sent_ms ==
+	    r.sent_ms && !strcmp(d.files, r.files) && d.delivery ==
+	    LEDGER_DLV_QUEUED && !strcmp(d.delivery_status, ""),
+	    "a version 1 record is read, as queued");
+	CHECK(ledger_rec_check(key, strlen(key), &d, &why) == 0,
+	    "a version 1 record checks");
+	for (cut = 0; cut < b.len; cut++)
+		if (ledger_rec_decode(b.data, cut, &d) == 0)
+			bad++;
+	CHECK(bad == 0, "every truncation of version 1 is refused");
+
+	r.delivery = LEDGER_DLV_BOUNCED;
+	r.delivery_ms = 1761955300000LL;
+	r.delivery_status = "5.1.1";
+	r.delivery_diag = "smtp; 550 5.1.1 <a@x.example>: kullanıcı yok";
+	CHECK(ledger_rec_encode(&b, &r) == 0 && ledger_rec_decode(b.data,
+	    b.len, &d) == 0 && d.delivery == LEDGER_DLV_BOUNCED &&
+	    d.delivery_ms == r.delivery_ms && !strcmp(d.delivery_status,
+	    "5.1.1") && !strcmp(d.delivery_diag, r.delivery_diag),
+	    "delivery fields round trip");
+
+	d = rec("1234567890", 2025, 10, "a@x.example", "<m@x>", 1);
+	CHECK(ledger_delivery_apply(&d, LEDGER_DLV_DELAYED, 10, "4.4.1",
+	    "timeout") == 1 && d.delivery == LEDGER_DLV_DELAYED,
+	    "queued -> delayed");
+	CHECK(ledger_delivery_apply(&d, LEDGER_DLV_DELAYED, 10, "4.4.1",
+	    "timeout") == 0, "the same report again changes nothing");
+	CHECK(ledger_delivery_apply(&d, LEDGER_DLV_DELIVERED, 20, "2.0.0",
+	    "250 ok") == 1 && d.delivery == LEDGER_DLV_DELIVERED,
+	    "delayed -> delivered");
+	CHECK(ledger_delivery_apply(&d, LEDGER_DLV_DELAYED, 30, "4.4.1", "") ==
+	    0 && d.delivery == LEDGER_DLV_DELIVERED,
+	    "a late delay never undoes a result");
+	CHECK(ledger_delivery_apply(&d, LEDGER_DLV_BOUNCED, 40, "5.2.2",
+	    "mailbox full") == 1 && d.delivery == LEDGER_DLV_BOUNCED &&
+	    !strcmp(d.delivery_status, "5.2.2"),
+	    "delivered (relayed) -> bounced later");
+	CHECK(ledger_delivery_apply(&d, LEDGER_DLV_QUEUED, 50, "", "") == 0,
+	    "queued is not a report");
+	CHECK(ledger_delivery_name(LEDGER_DLV_BOUNCED) &&
+	    !strcmp(ledger_delivery_name(LEDGER_DLV_BOUNCED), "bounced") &&
+	    ledger_delivery_parse("delayed") == LEDGER_DLV_DELAYED &&
+	    ledger_delivery_parse("x") < 0, "names");
+
+	l = open_new("dlv", 0, 0);
+	memset(&c, 0, sizeof(c));
+	c.rec = rec("1234567890", 2025, 10, "a@x.example", "<m@x>", 1000);
+	CHECK(l && ledger_claim(l, &c, 1) == 0 && c.outcome == LEDGER_NEW,
+	    "claimed");
+	CHECK(ledger_deliver(l, key, LEDGER_DLV_BOUNCED, 2000, "5.1.1",
+	    "no such user", &ch) == 0 && ch == 1, "ledger_deliver: bounced");
+	CHECK(ledger_lookup(l, key, &d, &store) == 0 && d.delivery ==
+	    LEDGER_DLV_BOUNCED && d.delivery_ms == 2000 &&
+	    !strcmp(d.delivery_diag, "no such user") && !strcmp(d.message_id,
+	    "<m@x>") && d.sent_ms == 1000, "stored, the rest kept");
+	CHECK(ledger_deliver(l, key, LEDGER_DLV_DELAYED, 3000, "4.0.0", "",
+	    &ch) == 0 && ch == 0, "a late delay: unchanged");
+	CHECK(ledger_deliver(l, "1234567890/2025-11/a@x.example",
+	    LEDGER_DLV_DELIVERED, 1, "2.0.0", "", &ch) == LEDGER_NOTFOUND,
+	    "an unknown key: LEDGER_NOTFOUND");
+	c.rec = rec("1234567890", 2025, 10, "a@x.example", "<m@x>", 1000);
+	CHECK(ledger_claim(l, &c, 1) == 0 && c.outcome == LEDGER_RETRY,
+	    "a retry of the same message after a report is still a retry");
+	if (l)
+		ledger_close(l);
+	buf_free(&b);
+	buf_free(&why);
+	buf_free(&store);
 }
 
 static void
@@ -551,6 +670,7 @@ main(void)
 	if (mkdtemp(top) == NULL)
 		return 2;
 	test_records();
+	test_delivery();
 	test_decisions();
 	test_iter_merge();
 	test_growth();
