@@ -3,9 +3,13 @@
  *	ctl_show - edefterctl list, show, dump, stats, verify
  * DESCRIPTION
  *	The read-only commands.  Each opens the ledger read-only and reads
- *	one consistent snapshot.
+ *	one consistent snapshot.  dump writes JSON lines, or a table (CSV,
+ *	xlsx) through tabout.h whose columns are the dump_cols table; with
+ *	-o FILE the file appears only when complete.
  */
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "names.h"
+#include "tabout.h"
 
 /* ctl_norm_key - validate a key, lowercase its recipient */
 int
@@ -84,8 +89,6 @@ unique_hash(struct buf *b, const struct ledger_rec *r)
 struct list_ctx {
 	unsigned long	 n;
 	unsigned long	 bad;
-	struct buf	 line;
-	int		 csv;
 };
 
 static int
@@ -124,7 +127,7 @@ ctl_list(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ledger_filter f = { NULL, 0, 0, NULL };
-	struct list_ctx c = { 0, 0, BUF_INIT, 0 };
+	struct list_ctx c = { 0, 0 };
 	char	*rcpt = NULL;
 	int	ch, rc;
 
@@ -288,34 +291,121 @@ ctl_rec_json(struct buf *b, const struct ledger_rec *r)
 	return buf_adds(b, "}\n");
 }
 
-/* csv_field - RFC 4180 quoting when needed */
-static void
-csv_field(struct buf *b, const char *s, int last)
-{
-	const char *p;
+/*
+ * The dump's columns for csv and xlsx, in order: the name, how the value
+ * is shown, the field of struct ledger_rec it comes from, and for an
+ * enum the function that names its values.  Adding a column is adding
+ * its line.
+ */
+enum col_kind {
+	COL_TEXT,			/* const char *, as it is */
+	COL_INT,			/* int */
+	COL_TIME,			/* int64_t ms; 0 is no time */
+	COL_ENUM,			/* int, shown by its name */
+	COL_STATUS,			/* const char *, empty is "complete" */
+	COL_FILES,			/* const char *, LF-separated: a|b */
+	COL_NFILES,			/* const char *, LF-separated: count */
+	COL_PERIOD,			/* the record's YYYY-MM */
+	COL_HASH,			/* the record's uniqueHash */
+};
 
-	s = s ? s : "";
-	if (strpbrk(s, "\",\r\n") == NULL)
-		buf_adds(b, s);
-	else {
-		buf_addc(b, '"');
-		for (p = s; *p; p++) {
-			if (*p == '"')
-				buf_addc(b, '"');
-			buf_addc(b, *p);
-		}
-		buf_addc(b, '"');
+#define REC(f)	offsetof(struct ledger_rec, f)
+
+static const struct dump_col {
+	const char	*name;
+	enum col_kind	 kind;
+	size_t		 off;
+	const char	*(*enum_name)(int);
+} dump_cols[] = {
+	{ "companyId",        COL_TEXT,   REC(id), NULL },
+	{ "companyName",      COL_TEXT,   REC(company_name), NULL },
+	{ "year",             COL_INT,    REC(year), NULL },
+	{ "month",            COL_INT,    REC(month), NULL },
+	{ "period",           COL_PERIOD, 0, NULL },
+	{ "recipientEmail",   COL_TEXT,   REC(rcpt), NULL },
+	{ "sentDate",         COL_TIME,   REC(sent_ms), NULL },
+	{ "uniqueHash",       COL_HASH,   0, NULL },
+	{ "status",           COL_STATUS, REC(status), NULL },
+	{ "fileCount",        COL_NFILES, REC(files), NULL },
+	{ "fileList",         COL_FILES,  REC(files), NULL },
+	{ "messageId",        COL_TEXT,   REC(message_id), NULL },
+	{ "queueId",          COL_TEXT,   REC(queue_id), NULL },
+	{ "source",           COL_ENUM,   REC(source), ledger_source_name },
+	{ "client",           COL_TEXT,   REC(client), NULL },
+	{ "saslUser",         COL_TEXT,   REC(sasl_user), NULL },
+};
+#define NDUMP_COLS	(sizeof(dump_cols) / sizeof(dump_cols[0]))
+
+struct dump_ctx {
+	unsigned long	 n;
+	unsigned long	 bad;
+	int		 oom;
+	FILE		*fp;		/* json */
+	struct tabout	*t;		/* csv, xlsx */
+	struct buf	 line;		/* json: one record */
+	struct buf	 tmp;		/* csv, xlsx: a derived cell */
+};
+
+/* dump_cell - one column of a record */
+static int
+dump_cell(struct dump_ctx *c, const struct dump_col *col,
+    const struct ledger_rec *r)
+{
+	const char *f = (const char *)r + col->off, *s;
+	char	when[32], period[16];
+	int64_t	ms;
+	int	v;
+	size_t	i;
+
+	switch (col->kind) {
+	case COL_TEXT:
+		memcpy(&s, f, sizeof(s));
+		return tabout_text(c->t, s);
+	case COL_INT:
+		memcpy(&v, f, sizeof(v));
+		return tabout_int(c->t, v);
+	case COL_TIME:
+		memcpy(&ms, f, sizeof(ms));
+		if (ms == 0 || ledger_time_format(ms, when, sizeof(when)) < 0)
+			when[0] = '\0';
+		return tabout_time(c->t, when);
+	case COL_ENUM:
+		memcpy(&v, f, sizeof(v));
+		return tabout_text(c->t, col->enum_name(v));
+	case COL_STATUS:
+		memcpy(&s, f, sizeof(s));
+		return tabout_text(c->t, s && *s ? s : "complete");
+	case COL_NFILES:
+		memcpy(&s, f, sizeof(s));
+		return tabout_int(c->t, (long long)count_files(s));
+	case COL_FILES:
+		memcpy(&s, f, sizeof(s));
+		if (buf_set(&c->tmp, s ? s : "", s ? strlen(s) : 0) < 0)
+			break;
+		for (i = 0; i < c->tmp.len; i++)
+			if (c->tmp.data[i] == '\n')
+				c->tmp.data[i] = '|';
+		return tabout_textn(c->t, c->tmp.data, c->tmp.len);
+	case COL_PERIOD:
+		snprintf(period, sizeof(period), "%04d-%02d", r->year,
+		    r->month);
+		return tabout_text(c->t, period);
+	case COL_HASH:
+		unique_hash(&c->tmp, r);
+		if (c->tmp.data == NULL)
+			break;
+		return tabout_textn(c->t, c->tmp.data, c->tmp.len);
 	}
-	buf_addc(b, last ? '\n' : ',');
+	c->oom = 1;
+	return -1;
 }
 
 static int
 dump_one(const char *key, size_t keylen, const struct ledger_rec *r,
     void *arg)
 {
-	struct list_ctx *c = arg;
-	char	when[32], num[16], *files, *p;
-	struct buf h = BUF_INIT;
+	struct dump_ctx *c = arg;
+	size_t	i;
 
 	if (r == NULL) {
 		log_err("%.*s: record cannot be decoded", (int)keylen, key);
@@ -323,70 +413,105 @@ dump_one(const char *key, size_t keylen, const struct ledger_rec *r,
 		return 0;
 	}
 	c->n++;
-	buf_reset(&c->line);
-	if (!c->csv)
-		ctl_rec_json(&c->line, r);
-	else {
-		if (ledger_time_format(r->sent_ms, when, sizeof(when)) < 0)
-			when[0] = '\0';
-		unique_hash(&h, r);
-		files = strdup(r->files ? r->files : "");
-		for (p = files; p && *p; p++)
-			if (*p == '\n')
-				*p = '|';
-		csv_field(&c->line, r->id, 0);
-		csv_field(&c->line, r->company_name, 0);
-		snprintf(num, sizeof(num), "%d", r->year);
-		csv_field(&c->line, num, 0);
-		snprintf(num, sizeof(num), "%d", r->month);
-		csv_field(&c->line, num, 0);
-		snprintf(num, sizeof(num), "%04d-%02d", r->year, r->month);
-		csv_field(&c->line, num, 0);
-		csv_field(&c->line, r->rcpt, 0);
-		csv_field(&c->line, when, 0);
-		csv_field(&c->line, h.data, 0);
-		csv_field(&c->line, r->status && *r->status ? r->status :
-		    "complete", 0);
-		snprintf(num, sizeof(num), "%zu", count_files(r->files));
-		csv_field(&c->line, num, 0);
-		csv_field(&c->line, files, 0);
-		csv_field(&c->line, r->message_id, 0);
-		csv_field(&c->line, r->queue_id, 0);
-		csv_field(&c->line, ledger_source_name(r->source), 0);
-		csv_field(&c->line, r->client, 0);
-		csv_field(&c->line, r->sasl_user, 1);
-		free(files);
-		buf_free(&h);
+	if (c->t) {
+		for (i = 0; i < NDUMP_COLS; i++)
+			if (dump_cell(c, &dump_cols[i], r) < 0)
+				return -1;
+		return tabout_end_row(c->t);
 	}
+	buf_reset(&c->line);
+	ctl_rec_json(&c->line, r);
 	if (c->line.data == NULL) {
-		log_err("out of memory");
+		c->oom = 1;
 		return -1;
 	}
-	return fwrite(c->line.data, 1, c->line.len, stdout) == c->line.len ?
+	return fwrite(c->line.data, 1, c->line.len, c->fp) == c->line.len ?
 	    0 : -1;
 }
 
-/* ctl_dump - every record, JSON lines or CSV */
+/* dump_open - the output: JSON lines to a stream, or a table */
+static int
+dump_open(struct dump_ctx *c, int json, enum tabout_fmt fmt,
+    const char *out, struct tabout_file **fo)
+{
+	const char *names[NDUMP_COLS];
+	struct buf err = BUF_INIT;
+	size_t	i;
+
+	if (json) {
+		if ((*fo = tabout_file_open(out, &err)) != NULL)
+			c->fp = tabout_file_fp(*fo);
+	} else if ((c->t = tabout_open(fmt, out, "ledger", &err)) != NULL) {
+		for (i = 0; i < NDUMP_COLS; i++)
+			names[i] = dump_cols[i].name;
+		tabout_columns(c->t, names, NDUMP_COLS);
+	}
+	if (c->fp == NULL && c->t == NULL) {
+		log_err("%s", BUF_STR(&err));
+		buf_free(&err);
+		return -1;
+	}
+	return 0;
+}
+
+/* dump_close - put the output in place, or drop it; a sysexits status */
+static int
+dump_close(struct dump_ctx *c, struct tabout_file *fo, int ok)
+{
+	struct buf err = BUF_INIT;
+	int	rc;
+
+	if (!ok) {
+		if (c->t)
+			tabout_discard(c->t);
+		else
+			tabout_file_discard(fo);
+		return EX_IOERR;
+	}
+	rc = c->t ? tabout_close(c->t, &err) : tabout_file_close(fo, &err);
+	if (rc < 0)
+		log_err("%s", BUF_STR(&err));
+	buf_free(&err);
+	return rc < 0 ? EX_IOERR : EX_OK;
+}
+
+/* ctl_dump - every record: JSON lines, CSV or a workbook */
 int
 ctl_dump(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct list_ctx c = { 0, 0, BUF_INIT, 0 };
+	struct dump_ctx c = { 0, 0, 0, NULL, NULL, BUF_INIT, BUF_INIT };
+	struct tabout_file *fo = NULL;
+	enum tabout_fmt fmt = TABOUT_CSV;
+	const char *out = NULL;
 	static char obuf[1 << 16];
-	int	ch, rc;
+	int	ch, rc, json = 1;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'f' && !strcmp(optarg, "json"))
-			c.csv = 0;
-		else if (ch == 'f' && !strcmp(optarg, "csv"))
-			c.csv = 1;
-		else {
-			if (ch == 'f')
-				log_err("--format '%s': expected json or csv",
-				    optarg);
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				json = 1;
+			else if (tabout_parse_format(optarg, &fmt) == 0)
+				json = 0;
+			else {
+				log_err("--format '%s': expected json, csv or "
+				    "xlsx", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'o':
+			if (*optarg == '\0') {
+				log_err("-o: an empty file name");
+				return EX_USAGE;
+			}
+			out = strcmp(optarg, "-") == 0 ? NULL : optarg;
+			break;
+		default:
 			ctl_usage_of("dump");
 			return EX_USAGE;
 		}
@@ -395,23 +520,27 @@ ctl_dump(struct ctl *ctl, int argc, char **argv)
 		ctl_usage_of("dump");
 		return EX_USAGE;
 	}
+	if (!json && fmt == TABOUT_XLSX && out == NULL) {
+		log_err("--format xlsx needs -o FILE: a workbook is not "
+		    "written to standard output");
+		return EX_USAGE;
+	}
 	if ((rc = ctl_open(ctl, LEDGER_RDONLY)) != 0)
 		return rc;
-	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	if (c.csv)
-		fputs("companyId,companyName,year,month,period,recipientEmail,"
-		    "sentDate,uniqueHash,status,fileCount,fileList,messageId,"
-		    "queueId,source,client,saslUser\n", stdout);
+	if (out == NULL)
+		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (dump_open(&c, json, fmt, out, &fo) < 0)
+		return EX_IOERR;
 	rc = ledger_iter(ctl->l, NULL, dump_one, &c);
-	buf_free(&c.line);
-	if (rc == -1) {
-		log_err("standard output: write error");
-		return EX_IOERR;
-	}
-	if (rc) {
+	if (rc != 0 && rc != -1)
 		log_err("%s: %s", ledger_path(ctl->l), ledger_strerror(rc));
-		return EX_IOERR;
-	}
+	else if (c.oom)
+		log_err("out of memory");
+	rc = dump_close(&c, fo, rc == 0 || (rc == -1 && !c.oom));
+	buf_free(&c.line);
+	buf_free(&c.tmp);
+	if (rc != EX_OK)
+		return c.oom ? EX_OSERR : rc;
 	return c.bad ? EX_DATAERR : EX_OK;
 }
 

@@ -30,7 +30,7 @@ static const struct {
 	{ "list", ctl_list,
 	    "list [--company ID] [--period YYYY-MM] [--recipient ADDR]" },
 	{ "show", ctl_show, "show KEY" },
-	{ "dump", ctl_dump, "dump [--format json|csv]" },
+	{ "dump", ctl_dump, "dump [--format json|csv|xlsx] [-o FILE]" },
 	{ "forget", ctl_forget, "forget KEY... (- reads keys from stdin)" },
 	{ "import", ctl_import, "import FILE" },
 	{ "stats", ctl_stats, "stats" },

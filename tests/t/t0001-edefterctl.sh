@@ -70,12 +70,12 @@ test_expect_success 'the dump imports back into a new ledger identically' '
 	grep -q "^0 imported, 7 already present" out
 '
 
-test_expect_success 'dump --format csv: header and quoted fields' '
+test_expect_success 'dump --format csv: BOM, ";"-separated header and fields' '
 	ctl -l L dump --format csv >csv &&
-	head -n 1 csv | grep -q "^companyId,companyName,year,month,period,recipientEmail,sentDate,uniqueHash" &&
+	head -n 1 csv | grep -q "^$(printf "\357\273\277")companyId;companyName;year;month;period;recipientEmail;sentDate;uniqueHash" &&
 	test $(wc -l <csv) = 8 &&
-	grep -q "^1234567890,ABC Gıda Ticaret A.Ş.,2025,10,2025-10,muhasebe@abc.example,2026-01-15T07:00:00.000Z," csv &&
-	/usr/bin/python3 -c "import csv,sys; rows=list(csv.DictReader(open(\"csv\"))); assert len(rows)==7; assert all(r[\"source\"]==\"import\" for r in rows)"
+	grep -q "^1234567890;ABC Gıda Ticaret A.Ş.;2025;10;2025-10;muhasebe@abc.example;2026-01-15T07:00:00.000Z;" csv &&
+	/usr/bin/python3 -c "import csv,sys; rows=list(csv.DictReader(open(\"csv\", encoding=\"utf-8-sig\", newline=\"\"), delimiter=\";\")); assert len(rows)==7; assert all(r[\"source\"]==\"import\" for r in rows)"
 '
 
 test_expect_success 'list filters by company, period and recipient' '
