@@ -153,6 +153,29 @@ hash_agrees(const char *hash, const char *id, int year, int month)
 	    strncmp(hash, want2, strlen(want2)) == 0;
 }
 
+/* delivery_of - a dump's delivery fields, when it has them (a dump
+ * imported back keeps what the delivery reports said) */
+static void
+delivery_of(json_t *o, struct ledger_rec *r)
+{
+	const char *d = json_string_value(json_object_get(o, "delivery"));
+	const char *when = json_string_value(json_object_get(o,
+	    "deliveryDate"));
+	int64_t	ms = 0;
+	int	state;
+
+	if (d == NULL || (state = ledger_delivery_parse(d)) <= 0)
+		return;
+	if (when && *when && ledger_time_parse(when, &ms) < 0)
+		ms = 0;
+	r->delivery = state;
+	r->delivery_ms = ms;
+	r->delivery_status = json_string_value(json_object_get(o,
+	    "deliveryStatus"));
+	r->delivery_diag = json_string_value(json_object_get(o,
+	    "deliveryDiagnostic"));
+}
+
 /* sent_date - sentDate as ISO text or epoch number; 0 if absent */
 static int
 sent_date(json_t *o, int64_t *ms)
@@ -309,6 +332,7 @@ record(struct imp *im, size_t index, json_t *o)
 		    "client"));
 		it.c.rec.sasl_user = json_string_value(json_object_get(o,
 		    "saslUser"));
+		delivery_of(o, &it.c.rec);
 		if (hash) {
 			struct buf h = BUF_INIT;
 			buf_printf(&h, "%s_%04ld_%02ld_%s", id, year, month,

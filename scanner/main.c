@@ -30,8 +30,10 @@
 
 #include "conf.h"
 #include "log.h"
+#include "pass.h"
 #include "run.h"
 #include "scan.h"
+#include "tabout.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -40,7 +42,8 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: edefter-scan [-c FILE] [-n] COMMAND\n"
 	    "  run [--dry-run]                 one pass: send what is complete\n"
-	    "  status [--format table|json]    every period and its state\n"
+	    "  status [--format table|json|csv|xlsx] [-o FILE]\n"
+	    "                                  every period and its state\n"
 	    "  daemon                          run every ScanInterval\n"
 	    "  baseline [--dry-run]            records of what is complete "
 	    "now, for\n"
@@ -58,7 +61,7 @@ on_term(int sig)
 static int
 daemon_loop(const struct conf *cf)
 {
-	struct pass_opts o = { PASS_RUN, 0, 0 };
+	struct pass_opts o = { .mode = PASS_RUN };
 	struct sigaction sa;
 	pid_t	child;
 	int	status;
@@ -99,16 +102,87 @@ daemon_loop(const struct conf *cf)
 	return EX_OK;
 }
 
+/* format_of - the --format of status, or -1 */
+static int
+format_of(const char *s)
+{
+	static const char *const names[] = { "table", "json", "csv", "xlsx" };
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* status - the status pass, into a table or a file when asked; the
+ * file is written whole or not at all (a failed pass leaves none) */
+static int
+status(const struct conf *cf, struct pass_opts *o)
+{
+	struct tabout_file *f = NULL;
+	struct buf err = BUF_INIT;
+	int	rc, saved = -1;
+
+	if (o->format == FMT_CSV || o->format == FMT_XLSX) {
+		if (report_table_open(o, &err) < 0) {
+			log_err("%s", BUF_STR(&err));
+			if (o->tab)
+				tabout_discard(o->tab);
+			buf_free(&err);
+			return EX_CANTCREAT;
+		}
+	} else if (o->out) {
+		if ((f = tabout_file_open(o->out, &err)) == NULL) {
+			log_err("%s", BUF_STR(&err));
+			buf_free(&err);
+			return EX_CANTCREAT;
+		}
+		fflush(stdout);
+		if ((saved = dup(1)) < 0 || dup2(fileno(tabout_file_fp(f)), 1) <
+		    0) {
+			log_err("-o %s: %s", o->out, strerror(errno));
+			tabout_file_discard(f);
+			return EX_OSERR;
+		}
+	}
+	rc = pass_run(cf, o);
+	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, 1);
+		close(saved);
+	}
+	if (o->tab) {
+		if (rc != 0)
+			tabout_discard(o->tab);
+		else if (tabout_close(o->tab, &err) < 0) {
+			log_err("%s", BUF_STR(&err));
+			rc = EX_IOERR;
+		}
+	} else if (f) {
+		if (rc != 0)
+			tabout_file_discard(f);
+		else if (tabout_file_close(f, &err) < 0) {
+			log_err("%s", BUF_STR(&err));
+			rc = EX_IOERR;
+		}
+	}
+	o->tab = NULL;
+	buf_free(&err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option run_opts[] = {
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cfpath = CONF_DEFAULT_PATH, *cmd;
-	struct pass_opts o = { PASS_RUN, 0, 0 };
+	struct pass_opts o = { .mode = PASS_RUN };
 	struct buf err = BUF_INIT;
 	struct conf cf;
 	int	ch, explicit = 0, check = 0, rc, daemon = 0;
@@ -149,21 +223,27 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", run_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:", run_opts, NULL)) != -1) {
 		if (ch == 'd' && !strcmp(cmd, "run"))
 			o.mode = PASS_DRY_RUN;
 		else if (ch == 'd' && !strcmp(cmd, "baseline"))
 			o.mode = PASS_BASELINE_DRY;
 		else if (ch == 'f' && !strcmp(cmd, "status") &&
-		    (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			o.json = !strcmp(optarg, "json");
+		    (o.format = format_of(optarg)) >= 0)
+			o.json = o.format == FMT_JSON;
+		else if (ch == 'o' && !strcmp(cmd, "status") && *optarg)
+			o.out = strcmp(optarg, "-") ? optarg : NULL;
 		else {
 			usage(stderr);
 			return EX_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || o.format < 0) {
 		usage(stderr);
+		return EX_USAGE;
+	}
+	if (o.format == FMT_XLSX && o.out == NULL) {
+		log_err("status --format xlsx needs -o FILE");
 		return EX_USAGE;
 	}
 	if (!strcmp(cmd, "status"))
@@ -183,7 +263,10 @@ main(int argc, char **argv)
 	    LOG_TO_STDERR);
 	o.progress = isatty(2) && !o.json && o.mode != PASS_BASELINE &&
 	    o.mode != PASS_BASELINE_DRY;
-	rc = daemon ? daemon_loop(&cf) : pass_run(&cf, &o);
+	if (o.mode == PASS_STATUS)
+		rc = status(&cf, &o);
+	else
+		rc = daemon ? daemon_loop(&cf) : pass_run(&cf, &o);
 	conf_free(&cf);
 	buf_free(&err);
 	return rc;

@@ -49,6 +49,7 @@ int	submit_period(struct pass *, struct speriod *, int, size_t *, size_t,
 void	report(struct pass *, const struct speriod *);
 void	report_ignored(struct pass *, const struct sfile *);
 void	report_excluded(struct pass *);
+int	report_table_open(struct pass_opts *, struct buf *);
 int	pass_check_changed(struct pass *, struct speriod *);
 int	pass_baseline(struct pass *, struct speriod *, const struct company *);
 struct mimew_file;

@@ -8,6 +8,51 @@
 #include "json.h"
 #include "log.h"
 #include "pass.h"
+#include "tabout.h"
+
+/* the columns of status --format csv|xlsx */
+static const char *const tab_cols[] = {
+	"state", "id", "company", "period", "files", "folder", "reason",
+	"sent", "todo",
+};
+
+/* report_table_open - the table of status --format csv|xlsx */
+int
+report_table_open(struct pass_opts *o, struct buf *err)
+{
+	enum tabout_fmt f = o->format == FMT_XLSX ? TABOUT_XLSX : TABOUT_CSV;
+
+	if ((o->tab = tabout_open(f, o->out, "durum", err)) == NULL)
+		return -1;
+	return tabout_columns(o->tab, tab_cols, sizeof(tab_cols) /
+	    sizeof(tab_cols[0]));
+}
+
+/* tab_row - one row: state, id, company, period, files, folder, reason */
+static void
+tab_row(struct pass *p, const char *state, const char *id,
+    const char *company, const char *period, const char *files,
+    const char *folder, const char *reason, long long sent, long long todo)
+{
+	struct tabout *t = p->o->tab;
+
+	if (reason && strncmp(reason, "reason=", 7) == 0)
+		reason += 7;
+	tabout_text(t, state);
+	tabout_text(t, id);
+	tabout_text(t, company);
+	tabout_text(t, period);
+	tabout_text(t, files);
+	tabout_text(t, folder);
+	tabout_text(t, reason);
+	if (sent >= 0)
+		tabout_int(t, sent);
+	else
+		tabout_text(t, NULL);
+	if (todo >= 0)
+		tabout_int(t, todo);
+	tabout_end_row(t);
+}
 
 static const char *const state_names[P_NSTATES] = {
 	"missing", "incomplete", "pending", "complete", "sent", "partial",
@@ -41,7 +86,16 @@ report(struct pass *p, const struct speriod *sp)
 			p->nbaseline += sp->nsent;
 		return;
 	}
-	if (p->o->mode == PASS_STATUS && p->o->json) {
+	if (p->o->mode == PASS_STATUS && p->o->tab) {
+		for (i = d->first; i < d->first + d->n; i++)
+			if (period_of(&p->s.files[i], sp))
+				buf_printf(&b, "%s%s", b.len ? "\n" : "",
+				    p->s.files[i].name);
+		tab_row(p, pstate_name(sp->state), sp->id, sp->company, period,
+		    BUF_STR(&b), *d->path ? d->path : ".", sp->reason.len ?
+		    sp->reason.data : NULL, (long long)sp->nsent,
+		    (long long)sp->ntodo);
+	} else if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"id\":");
 		json_str(&b, sp->id);
 		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"%s\",\"folder\":",
@@ -99,7 +153,10 @@ report_invalid(struct pass *p, const struct invalid *v)
 	struct buf b = BUF_INIT;
 
 	p->counts[P_INVALID]++;
-	if (p->o->mode == PASS_STATUS && p->o->json) {
+	if (p->o->mode == PASS_STATUS && p->o->tab) {
+		tab_row(p, "invalid", v->id, NULL, v->period, f->name,
+		    *dir ? dir : ".", v->reason, -1, -1);
+	} else if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"id\":");
 		json_str(&b, v->id);
 		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"invalid\","
@@ -150,7 +207,10 @@ report_ignored(struct pass *p, const struct sfile *f)
 		buf_free(&why);
 		return;
 	}
-	if (p->o->mode == PASS_STATUS && p->o->json) {
+	if (p->o->mode == PASS_STATUS && p->o->tab) {
+		tab_row(p, "ignored", NULL, NULL, NULL, f->name, *dir ? dir :
+		    ".", why.data, -1, -1);
+	} else if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"state\":\"ignored\",\"file\":");
 		json_str(&b, f->name);
 		buf_adds(&b, ",\"folder\":");
@@ -192,7 +252,7 @@ report_excluded(struct pass *p)
 	if (p->o->mode == PASS_STATUS && p->s.nexcluded == 0 &&
 	    p->s.nxfiles == 0)
 		;			/* nothing to say */
-	else if (p->o->mode == PASS_STATUS && !p->o->json)
+	else if (p->o->mode == PASS_STATUS && !p->o->json && !p->o->tab)
 		printf("excluded: %zu director%s (ExcludeDirs)%s%s, %zu file%s "
 		    "(ExcludeFiles)\n", p->s.nexcluded, p->s.nexcluded == 1 ?
 		    "y" : "ies", p->s.nexcluded ? ": " : "", BUF_STR(&b),

@@ -517,7 +517,7 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 	if (periods_group(&p.s, cf->require_gib_approval, &p.inv, &p.ninv) <
 	    0)
 		log_fatal(EX_OSERR, "out of memory");
-	if (o->mode == PASS_STATUS && !o->json)
+	if (o->mode == PASS_STATUS && !o->json && !o->tab)
 		printf("%-12s %-11s  %-7s  %5s  %-32s  %s\n", "STATE", "ID",
 		    "PERIOD", "FILES", "FOLDER", "REASON");
 	for (i = 0; i < p.s.nperiods; i++) {

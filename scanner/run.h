@@ -20,10 +20,17 @@
 enum pass_mode { PASS_RUN, PASS_DRY_RUN, PASS_STATUS, PASS_BASELINE,
 	PASS_BASELINE_DRY };
 
+enum pass_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_XLSX };
+
+struct tabout;
+
 struct pass_opts {
 	enum pass_mode	 mode;
 	int		 json;		/* status --format json */
 	int		 progress;	/* a progress line on stderr */
+	int		 format;	/* status: enum pass_format */
+	const char	*out;		/* status -o FILE, or NULL */
+	struct tabout	*tab;		/* csv and xlsx: the open table */
 };
 
 int	pass_run(const struct conf *, const struct pass_opts *);

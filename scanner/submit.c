@@ -128,6 +128,20 @@ submit_set_timeout(struct submit *s, unsigned seconds)
 	s->timeout = seconds ? seconds : 1;
 }
 
+/* submit_set_dsn - DSN parameters (RFC 3461) on the sends that follow:
+ * RET=HDRS, ENVID, NOTIFY=SUCCESS,FAILURE,DELAY; NULL: none */
+int
+submit_set_dsn(struct submit *s, const char *envid)
+{
+	char	*e = NULL;
+
+	if (envid && (e = strdup(envid)) == NULL)
+		return -1;
+	free(s->envid);
+	s->envid = e;
+	return 0;
+}
+
 /* submit_describe - the target, without a password */
 const char *
 submit_describe(const struct submit *s)
@@ -153,6 +167,7 @@ submit_close(struct submit *s)
 		free(s->argv[i]);
 	free(s->argv);
 	free(s->describe);
+	free(s->envid);
 	free(s);
 }
 

@@ -7,6 +7,7 @@
  *	int	submit_open(struct submit **sp, const char *spec,
  *		    struct buf *err);
  *	void	submit_set_timeout(struct submit *s, unsigned seconds);
+ *	int	submit_set_dsn(struct submit *s, const char *envid);
  *	const char *submit_describe(const struct submit *s);
  *	int	submit_send(struct submit *s, const char *from_addr,
  *		    const char *const *rcpts, size_t nrcpt,
@@ -40,6 +41,15 @@
  *	TLS and AUTH; for sendmail the whole run of the command (default
  *	300 s), after which its process group is killed.
  *
+ *	submit_set_dsn() asks for delivery status notifications (RFC
+ *	3461) on the sends that follow: RET=HDRS and ENVID=envid on MAIL,
+ *	NOTIFY=SUCCESS,FAILURE,DELAY and ORCPT on each RCPT; over sendmail
+ *	`-N success,failure,delay -R hdrs -V envid'.  envid must be xtext
+ *	safe (letters, digits, `.', `-', `_').  Libcurl before 8 puts a
+ *	`>' after the last parameter of MAIL and RCPT (it brackets the
+ *	whole string), so ENVID and ORCPT come last there and may reach
+ *	the server with a `>' appended, which readers of the reports strip.
+ *	NULL turns them off; -1 with ENOMEM.
  *	submit_describe() is the target without the password, for logs.
  *
  *	submit_send() rewinds msg and submits it from from_addr to the
@@ -132,6 +142,7 @@ struct submit;
 
 int	submit_open(struct submit **, const char *, struct buf *);
 void	submit_set_timeout(struct submit *, unsigned);
+int	submit_set_dsn(struct submit *, const char *);
 const char *submit_describe(const struct submit *);
 int	submit_send(struct submit *, const char *, const char *const *,
 	    size_t, struct mimew *, struct submit_result *);

@@ -35,6 +35,7 @@ struct submit {
 	char		*password;
 	char		*options;
 	int		 starttls;
+	char		*envid;		/* DSN: ENVID, or NULL for no DSN */
 	/* sendmail */
 	char		**argv;		/* the path and its arguments */
 	size_t		 argc;

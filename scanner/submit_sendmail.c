@@ -249,7 +249,7 @@ submit_sendmail(struct submit *s, const char *from, const char *const *rcpts,
 	ssize_t	 n;
 	pid_t	 pid, parent = getpid();
 
-	if (!(argv = calloc(s->argc + nrcpt + 6, sizeof(*argv))))
+	if (!(argv = calloc(s->argc + nrcpt + 12, sizeof(*argv))))
 		return submit_outcome(res, SUBMIT_LOCAL_ERROR, 0, "%s: %s", cmd,
 		    strerror(ENOMEM));
 	for (j = 0; j < s->argc; j++)
@@ -259,6 +259,14 @@ submit_sendmail(struct submit *s, const char *from, const char *const *rcpts,
 	if (!s->has_f) {
 		argv[k++] = (char *)"-f";
 		argv[k++] = (char *)from;
+	}
+	if (s->envid) {
+		argv[k++] = (char *)"-N";
+		argv[k++] = (char *)"success,failure,delay";
+		argv[k++] = (char *)"-R";
+		argv[k++] = (char *)"hdrs";
+		argv[k++] = (char *)"-V";
+		argv[k++] = s->envid;
 	}
 	for (j = 0; !s->has_t && j <= nrcpt; j++)
 		argv[k++] = (char *)(j ? rcpts[j - 1] : "--");

@@ -370,12 +370,16 @@ submit_smtp(struct submit *s, const char *from, const char *const *rcpts,
 
 	for (i = 0; i < nrcpt; i++, rl = n) {
 		buf_reset(&addr);
-		if (buf_printf(&addr, "<%s>", rcpts[i]) < 0 ||
+		/* libcurl brackets the whole string: "<" + it + ">" */
+		if ((s->envid ? buf_printf(&addr, "%s> NOTIFY=SUCCESS,FAILURE,"
+		    "DELAY ORCPT=rfc822;%s", rcpts[i], rcpts[i]) :
+		    buf_printf(&addr, "<%s>", rcpts[i])) < 0 ||
 		    !(n = curl_slist_append(rl, addr.data)))
 			break;
 	}
 	buf_reset(&addr);
-	if (i < nrcpt || buf_printf(&addr, "<%s>", from) < 0 ||
+	if (i < nrcpt || (s->envid ? buf_printf(&addr, "%s> RET=HDRS ENVID=%s",
+	    from, s->envid) : buf_printf(&addr, "<%s>", from)) < 0 ||
 	    !(h = curl_easy_init()))
 		ok = CURLE_OUT_OF_MEMORY;
 	SETOPT(CURLOPT_URL, s->url);

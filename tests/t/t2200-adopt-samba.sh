@@ -210,6 +210,42 @@ test_expect_success 'run: sends the complete periods only; no excluded file atta
 	grep -q "^ignored folder=\"$ABC/2025/09\" file=\"GIB-1234567890-202509-KB-000000 (1).zip\"" out
 '
 
+test_expect_success 'status --format csv and xlsx: every state, Turkish text intact' '
+	scan -c "$T/main.conf" status --format csv >st.csv 2>/dev/null &&
+	head -c 3 st.csv | od -An -tx1 | grep -q "ef bb bf" &&
+	scan -c "$T/main.conf" status --format xlsx -o "$T/durum.xlsx" 2>/dev/null &&
+	scan -c "$T/main.conf" status --format json >st.json 2>/dev/null &&
+	"$PY" - st.csv "$T/durum.xlsx" st.json <<-\PY
+	import csv, io, json, sys, openpyxl
+	raw = open(sys.argv[1], "rb").read()
+	rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+	ws = openpyxl.load_workbook(sys.argv[2]).active
+	xrows = [[("" if c is None else str(c)) for c in r]
+	         for r in ws.iter_rows(values_only=True)]
+	assert rows[0] == xrows[0] == ["state", "id", "company", "period",
+	    "files", "folder", "reason", "sent", "todo"], (rows[0], xrows[0])
+	assert rows == xrows, (rows, xrows)
+	want = set()
+	for o in map(json.loads, open(sys.argv[3])):
+	    want.add(("ignored", o["file"]) if o["state"] == "ignored" else
+	             (o["state"], o["id"], o["period"]))
+	got = set()
+	for r in rows[1:]:
+	    got.add(("ignored", r[4]) if r[0] == "ignored" else (r[0], r[1], r[3]))
+	assert got == want, (got ^ want)
+	abc = [r for r in rows if r[1] == "1234567890" and r[3] == "2025-01"][0]
+	assert abc[2] == "ABC Gıda Ticaret A.Ş." and abc[5] == "ABC Gıda/2025/01", abc
+	PY
+'
+
+test_expect_success 'status --format xlsx without -o: usage (64); a failed pass leaves no file' '
+	test_expect_code 64 scan -c "$T/main.conf" status --format xlsx &&
+	sed "s|^ShareRoot .*|ShareRoot $T/not-mounted|" "$T/main.conf" >"$T/gone.conf" &&
+	mkdir -p "$T/not-mounted" && cp "$T/main.csv" "$T/gone.csv" &&
+	test_expect_code 75 scan -c "$T/gone.conf" status --format xlsx -o "$T/gone.xlsx" &&
+	test ! -e "$T/gone.xlsx" && ! ls "$T"/.gone.xlsx.* 2>/dev/null
+'
+
 # ---- the cut-over: baseline, import ------------------------------------------
 
 test_expect_success 'baseline --dry-run: dump-format records, StateDir untouched' '
