@@ -104,15 +104,16 @@ list_one(const char *key, size_t keylen, const struct ledger_rec *r,
 		return 0;
 	}
 	if (c->n++ == 0)
-		printf("%-11s  %-7s  %-30s  %-24s  %-6s  %-12s  %5s  %s\n",
-		    "COMPANY", "PERIOD", "RECIPIENT", "SENT (UTC)", "SOURCE",
-		    "QUEUE", "FILES", "NAME");
+		printf("%-11s  %-7s  %-30s  %-24s  %-6s  %-12s  %5s  %-9s  "
+		    "%-7s  %s\n", "COMPANY", "PERIOD", "RECIPIENT", "SENT (UTC)",
+		    "SOURCE", "QUEUE", "FILES", "DELIVERY", "STATUS", "NAME");
 	if (ledger_time_format(r->sent_ms, when, sizeof(when)) < 0)
 		strcpy(when, "?");
-	printf("%-11s  %04d-%02d  %-30s  %-24s  %-6s  %-12s  %5zu  %s\n",
-	    r->id, r->year, r->month, r->rcpt, when,
+	printf("%-11s  %04d-%02d  %-30s  %-24s  %-6s  %-12s  %5zu  %-9s  %-7s  "
+	    "%s\n", r->id, r->year, r->month, r->rcpt, when,
 	    ledger_source_name(r->source), dash(r->queue_id),
-	    count_files(r->files), dash(r->company_name));
+	    count_files(r->files), ledger_delivery_name(r->delivery),
+	    dash(r->delivery_status), dash(r->company_name));
 	return 0;
 }
 
@@ -222,6 +223,12 @@ ctl_show(struct ctl *ctl, int argc, char **argv)
 	printf("sasl user     %s\n", dash(r.sasl_user));
 	printf("status        %s\n", dash(r.status));
 	printf("unique hash   %s\n", h.data);
+	printf("delivery      %s\n", ledger_delivery_name(r.delivery));
+	if (r.delivery_ms > 0 && ledger_time_format(r.delivery_ms, when,
+	    sizeof(when)) == 0)
+		printf("delivered on  %s\n", when);
+	printf("dsn status    %s\n", dash(r.delivery_status));
+	printf("diagnostic    %s\n", dash(r.delivery_diag));
 	printf("files         %zu\n", count_files(r.files));
 	for (p = r.files; p && *p;) {
 		size_t n = strcspn(p, "\n");
@@ -288,6 +295,18 @@ ctl_rec_json(struct buf *b, const struct ledger_rec *r)
 	json_str(b, r->client);
 	buf_adds(b, ",\"saslUser\":");
 	json_str(b, r->sasl_user);
+	buf_adds(b, ",\"delivery\":");
+	json_str(b, ledger_delivery_name(r->delivery));
+	buf_adds(b, ",\"deliveryDate\":");
+	if (r->delivery_ms > 0 && ledger_time_format(r->delivery_ms, when,
+	    sizeof(when)) == 0)
+		json_str(b, when);
+	else
+		buf_adds(b, "\"\"");
+	buf_adds(b, ",\"deliveryStatus\":");
+	json_str(b, r->delivery_status);
+	buf_adds(b, ",\"deliveryDiagnostic\":");
+	json_str(b, r->delivery_diag);
 	return buf_adds(b, "}\n");
 }
 
@@ -333,6 +352,10 @@ static const struct dump_col {
 	{ "source",           COL_ENUM,   REC(source), ledger_source_name },
 	{ "client",           COL_TEXT,   REC(client), NULL },
 	{ "saslUser",         COL_TEXT,   REC(sasl_user), NULL },
+	{ "delivery",         COL_ENUM,   REC(delivery), ledger_delivery_name },
+	{ "deliveryDate",     COL_TIME,   REC(delivery_ms), NULL },
+	{ "deliveryStatus",   COL_TEXT,   REC(delivery_status), NULL },
+	{ "deliveryDiagnostic", COL_TEXT, REC(delivery_diag), NULL },
 };
 #define NDUMP_COLS	(sizeof(dump_cols) / sizeof(dump_cols[0]))
 

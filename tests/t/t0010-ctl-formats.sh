@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/test-lib.sh"
 ctl() { "$EDEFTERCTL" "$@"; }
 PY=/usr/bin/python3
-HEADER="companyId;companyName;year;month;period;recipientEmail;sentDate;uniqueHash;status;fileCount;fileList;messageId;queueId;source;client;saslUser"
+HEADER="companyId;companyName;year;month;period;recipientEmail;sentDate;uniqueHash;status;fileCount;fileList;messageId;queueId;source;client;saslUser;delivery;deliveryDate;deliveryStatus;deliveryDiagnostic"
 
 test_expect_success 'a ledger with Turkish names, one holding ; and "' '
 	cat >hist.json <<-\EOF &&
@@ -74,7 +74,7 @@ test_expect_success 'dump --format xlsx -o FILE: a workbook openpyxl reads back'
 	assert len(rows) - 1 == len(recs) == 4, len(rows)
 	assert all(c.font.b for c in ws[1]), "header not bold"
 	assert ws.freeze_panes == "A2", ws.freeze_panes
-	assert ws.auto_filter.ref == "A1:P5", ws.auto_filter.ref
+	assert ws.auto_filter.ref == "A1:T5", ws.auto_filter.ref
 	col = {name: i for i, name in enumerate(header)}
 	for row, j in zip(rows[1:], recs):
 	    assert row[col["companyId"]] == j["companyId"], row
