@@ -31,7 +31,8 @@ endif
 WARN		:= -Wall -Wextra -Werror -Wmissing-prototypes \
 		   -Wstrict-prototypes -Wvla -Wwrite-strings \
 		   -Wformat-security -fno-common
-ED_CPPFLAGS	:= -D_GNU_SOURCE -Ilib -DSYSCONFDIR='"$(SYSCONFDIR)"'
+PQ_CPPFLAGS	:= $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+ED_CPPFLAGS	:= -D_GNU_SOURCE -Ilib -DSYSCONFDIR='"$(SYSCONFDIR)"' $(PQ_CPPFLAGS)
 ED_CFLAGS	:= -std=gnu11 -fPIE $(WARN) $(HARDEN) $(SANFLAGS) -pthread
 ED_LDFLAGS	:= -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS) -pthread
 DEPFLAGS	= -MMD -MP -MF $(@:.o=.d)
@@ -47,8 +48,8 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check deps unit install clean fuzz fuzz-run demo bench \
-		postfix-config postfix-unconfig
+.PHONY: all check deps unit install clean fuzz fuzz-run fuzz-long demo \
+		bench postfix-config postfix-unconfig
 
 # ---- the library --------------------------------------------------------
 LIB_SRC		:= $(wildcard lib/*.c)
@@ -57,30 +58,30 @@ LIB		:= $(O)/libedefter.a
 # ---- the programs -------------------------------------------------------
 CTL_SRC		:= $(wildcard ctl/*.c)
 CTL		:= $(O)/edefterctl
-CTL_LIBS	:= -llmdb -ljansson -lxlsxwriter
+CTL_LIBS	:= -llmdb -ljansson -lxlsxwriter -lpq
 
 SCAN_SRC	:= $(wildcard scanner/*.c)
 SCAN_CORE	:= $(filter-out scanner/main.c,$(SCAN_SRC))
 SCAN_LIB	:= $(O)/libscan.a
 SCAN		:= $(O)/edefter-scan
-SCAN_LIBS	:= -lcurl -llmdb -lxlsxwriter -lcrypto
+SCAN_LIBS	:= -lcurl -llmdb -lxlsxwriter -lcrypto -lpq
 
 MILTER_SRC	:= $(wildcard milter/*.c)
 MILTER		:= $(O)/edefter-milter
-MILTER_LIBS	:= -lmilter -llmdb
+MILTER_LIBS	:= -lmilter -llmdb -lpq
 
 DSN_SRC		:= $(wildcard dsn/*.c)
 DSN_CORE	:= $(filter-out dsn/main.c,$(DSN_SRC))
 DSN_LIB		:= $(if $(DSN_CORE),$(O)/libdsn.a)
 DSN		:= $(if $(filter dsn/main.c,$(DSN_SRC)),$(O)/edefter-dsn)
-DSN_LIBS	:= -llmdb
+DSN_LIBS	:= -llmdb -lpq
 
 PROGS		:= $(CTL) $(MILTER) $(SCAN) $(DSN)
 
 # ---- unit tests ---------------------------------------------------------
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT		:= $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
-UNIT_LIBS	:= -llmdb -ljansson -lcurl -lxlsxwriter -lcrypto
+UNIT_LIBS	:= -llmdb -ljansson -lcurl -lxlsxwriter -lcrypto -lpq
 
 OBJ		= $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -125,7 +126,7 @@ TOOLS		:= $(patsubst tests/tools/%.c,$(O)/tools/%,$(wildcard tests/tools/*.c))
 
 $(O)/tools/%: $(O)/tests/tools/%.o
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ -llmdb
+	$(call say,LD,$@)$(CC) $(ED_LDFLAGS) $(LDFLAGS) -o $@ $^ -llmdb -lpq
 
 unit: $(UNIT) $(TOOLS)
 
@@ -168,11 +169,27 @@ fuzz-run: fuzz
 	    echo "fuzz_$$t: $$(grep -m1 stat::number_of_executed_units $(FUZZ_O)/fuzz_$$t.log | awk '{print $$2}') runs in $(FUZZ_SECONDS)s, no crash"; \
 	done
 
+# fuzz-long - each target for FUZZ_LONG_SECONDS (default 600) on a
+# corpus kept in build-fuzz/long-<name>, which grows from run to run
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: fuzz
+	@for t in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_O)/long-$$t && \
+	    before=$$(ls $(FUZZ_O)/long-$$t | wc -l) && \
+	    cp -n tests/fuzz/corpus/$$t/* $(FUZZ_O)/long-$$t/ 2>/dev/null; \
+	    $(FUZZ_O)/fuzz_$$t -max_total_time=$(FUZZ_LONG_SECONDS) \
+	        -max_len=65536 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_O)/crash-$$t- $(FUZZ_O)/long-$$t \
+	        >$(FUZZ_O)/long_$$t.log 2>&1 || { tail -n 30 $(FUZZ_O)/long_$$t.log; exit 1; }; \
+	    echo "fuzz_$$t: $$(grep -m1 stat::number_of_executed_units $(FUZZ_O)/long_$$t.log | awk '{print $$2}') runs in $(FUZZ_LONG_SECONDS)s, corpus $$before -> $$(ls $(FUZZ_O)/long-$$t | wc -l), no crash"; \
+	done
+
 # ---- packages -----------------------------------------------------------
 DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
 		   postfix miltertest samba rclone fuse3 mandoc \
-		   libxlsxwriter-dev python3-openpyxl libssl-dev strace
+		   libxlsxwriter-dev python3-openpyxl libssl-dev strace \
+		   libpq-dev postgresql chromium rsyslog
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -246,5 +263,8 @@ postfix-unconfig:
 
 clean:
 	rm -rf build build-san build-clang build-fuzz
+
+# the Debian package: make deb, make check-deb (debian/deb.mk)
+-include debian/deb.mk
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
