@@ -17,7 +17,7 @@
 #include "names.h"
 
 enum ctype { T_STR, T_PATH, T_BOOL, T_SIZE, T_DUR, T_LIST, T_ENUM,
-	T_FACILITY, T_CLIST, T_PERIOD };
+	T_FACILITY, T_CLIST, T_PERIOD, T_INT };
 
 struct key {
 	const char	*name;
@@ -36,6 +36,9 @@ static int check_trusted(const char *, struct buf *);
 static int check_from(const char *, struct buf *);
 static int check_submit(const char *, struct buf *);
 static int check_user(const char *, struct buf *);
+static int check_bounce(const char *, struct buf *);
+static int check_notify(const char *, struct buf *);
+static int check_url(const char *, struct buf *);
 
 static const char *const on_error_choices[] = { "tempfail", "accept", NULL };
 static const char *const attach_choices[] = { "folder", "berats", NULL };
@@ -44,12 +47,15 @@ static const char *const attach_choices[] = { "folder", "berats", NULL };
 #define M	CONF_MILTER
 #define S	CONF_SCAN
 #define C	CONF_CTL
+#define D	CONF_DSN
 #define KB_	1024LL
 #define MAXDUR	(366LL * 86400)
 
 static const struct key keys[] = {
 	{ "LedgerPath", T_PATH, "/var/lib/edefter/ledger", O(ledger_path),
-	    0, 0, M | S | C, 0, NULL, NULL },
+	    0, 0, M | S | C | D, 0, NULL, NULL },
+	{ "LedgerURL", T_STR, NULL, O(ledger_url), 0, 0, M | S | C | D, 0,
+	    NULL, check_url },
 	{ "Socket", T_STR, "local:/var/spool/postfix/edefter/milter.sock",
 	    O(socket), 0, 0, M, 0, NULL, check_socket },
 	{ "UserID", T_STR, NULL, O(user_id), 0, 0, M | S, 0, NULL,
@@ -87,8 +93,13 @@ static const struct key keys[] = {
 	    0, NULL, NULL },
 	{ "ExcludeFiles", T_CLIST, CONF_EXCLUDE_FILES, O(exclude_files), 0, 0,
 	    S, 0, NULL, NULL },
+	{ "BounceAddress", T_STR, NULL, O(bounce_address), 0, 0, S | D, 0,
+	    NULL, check_bounce },
+	{ "Notify", T_LIST, NULL, O(notify), 0, 0, S, 0, NULL, check_notify },
+	{ "DigestHour", T_INT, "7", O(digest_hour), 0, 23, S, 0, NULL, NULL },
+	{ "Deadlines", T_PATH, NULL, O(deadlines), 0, 0, S, 0, NULL, NULL },
 	{ "SyslogFacility", T_FACILITY, "mail", O(syslog_facility), 0, 0,
-	    M | S | C, 0, NULL, NULL },
+	    M | S | C | D, 0, NULL, NULL },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -330,6 +341,65 @@ check_user(const char *v, struct buf *why)
 	return 0;
 }
 
+/* check_bounce - local@domain, no '+' in the local part (VERP adds it) */
+static int
+check_bounce(const char *v, struct buf *why)
+{
+	const char *at = strrchr(v, '@');
+
+	if (addr_valid(v, strlen(v)) < 0 || at == NULL) {
+		buf_adds(why, "expected local@domain");
+		return -1;
+	}
+	if (memchr(v, '+', (size_t)(at - v)) != NULL) {
+		buf_adds(why, "the local part may not hold '+' (the "
+		    "recipient delimiter the delivery reports come back "
+		    "with)");
+		return -1;
+	}
+	return 0;
+}
+
+/* check_notify - one or more addresses */
+static int
+check_notify(const char *v, struct buf *why)
+{
+	struct conf_list l;
+	size_t	i;
+	int	rc = 0;
+
+	if (split_list(v, &l) < 0) {
+		free_list(&l);
+		buf_adds(why, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < l.n && rc == 0; i++)
+		if (addr_valid(l.v[i], strlen(l.v[i])) < 0) {
+			buf_printf(why, "'%s' is not a mail address", l.v[i]);
+			rc = -1;
+		}
+	free_list(&l);
+	return rc;
+}
+
+/* check_url - a libpq URI */
+static int
+check_url(const char *v, struct buf *why)
+{
+	if (strncmp(v, "postgresql://", 13) == 0 ||
+	    strncmp(v, "postgres://", 11) == 0)
+		return 0;
+	buf_adds(why, "expected a postgresql:// URI");
+	return -1;
+}
+
+/* conf_ledger - where the ledger is: LedgerURL, else LedgerPath */
+const char *
+conf_ledger(const struct conf *cf)
+{
+	return cf->ledger_url ? cf->ledger_url : cf->ledger_path;
+}
+
 static const struct key *
 find_key(const char *name)
 {
@@ -420,6 +490,19 @@ set_value(struct conf *cf, const struct key *k, const char *v, struct buf *why)
 			buf_printf(why, "%s %s", i ? " or" : "", k->choices[i]);
 		buf_adds(why, ")");
 		return -1;
+	case T_INT: {
+		char *end;
+
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno || end == v || *end || n < k->min || n > k->max) {
+			buf_printf(why, "'%s' is not a number from %lld to %lld",
+			    v, k->min, k->max);
+			return -1;
+		}
+		*(long long *)(void *)base = n;
+		return 0;
+	}
 	case T_PERIOD: {
 		int y, m;
 
@@ -614,6 +697,7 @@ conf_print(const struct conf *cf, unsigned prog, FILE *fp)
 			break;
 		case T_SIZE:
 		case T_DUR:
+		case T_INT:
 			fprintf(fp, "%lld%s\n", *(const long long *)(const void *)
 			    base, k->type == T_DUR ? "s" : "");
 			break;

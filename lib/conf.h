@@ -33,7 +33,8 @@
 #define CONF_MILTER	0x1
 #define CONF_SCAN	0x2
 #define CONF_CTL	0x4
-#define CONF_ALL	(CONF_MILTER | CONF_SCAN | CONF_CTL)
+#define CONF_DSN	0x8
+#define CONF_ALL	(CONF_MILTER | CONF_SCAN | CONF_CTL | CONF_DSN)
 
 #define CONF_EXCLUDE_DIRS	"Silinenler, *iptal*, *Yedek*, Geri Dönüşüm*, " \
 	"$RECYCLE.BIN, .*, paketler, _GIBOnayliEDefterSaklama, zrv_tmp, " \
@@ -72,11 +73,17 @@ struct conf {
 	int		 send_from;	/* year * 12 + month - 1; 0: unset */
 	struct conf_list exclude_dirs;	/* globs, folded when matched */
 	struct conf_list exclude_files;
+	char		*bounce_address;	/* local@domain, or NULL */
+	struct conf_list notify;	/* the office's addresses */
+	long long	 digest_hour;
+	char		*deadlines;	/* file, or NULL: built in */
+	char		*ledger_url;	/* postgresql://..., or NULL */
 	int		 syslog_facility;
 };
 
 int	conf_load(struct conf *, const char *path, int explicit, unsigned prog,
 	    struct buf *err);
+const char *conf_ledger(const struct conf *);
 void	conf_print(const struct conf *, unsigned prog, FILE *);
 void	conf_free(struct conf *);
 

@@ -221,7 +221,7 @@ main(int argc, char **argv)
 	/* LMDB's locks do not survive fork(): detach before opening */
 	if (!fg && daemon(0, 0) < 0)
 		log_fatal(EX_OSERR, "daemon: %s", strerror(errno));
-	if ((rc = ledger_open(&mcfg.ledger, mcfg.conf.ledger_path,
+	if ((rc = ledger_open(&mcfg.ledger, conf_ledger(&mcfg.conf),
 	    LEDGER_CREATE, NULL, &err)) != 0) {
 		log_err("%s", BUF_STR(&err));
 		return EX_CONFIG;

@@ -487,7 +487,7 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 		rc = EX_CONFIG;
 		goto done;
 	}
-	if ((rc = ledger_open(&p.l, cf->ledger_path, LEDGER_RDONLY, NULL,
+	if ((rc = ledger_open(&p.l, conf_ledger(cf), LEDGER_RDONLY, NULL,
 	    &err)) != 0) {
 		if (rc != ENOENT) {
 			log_err("%s", BUF_STR(&err));

@@ -265,6 +265,34 @@ test_adopt_keys(void)
 	CHECK(load("SendFrom 2025-01\n", CONF_MILTER, &cf, &err) == 0,
 	    "the milter ignores the scanner's SendFrom");
 	conf_free(&cf);
+	CHECK(load("ShareRoot /srv\nFrom a@b.example\nBounceAddress "
+	    "edefter-dsn@ofis.example\nNotify muhasebe@ofis.example, "
+	    "mudur@ofis.example\nDigestHour 8\nDeadlines /etc/edefter/d\n"
+	    "LedgerURL postgresql:///edefter?host=/run/postgresql\n",
+	    CONF_SCAN, &cf, &err) == 0, "the delivery, digest and "
+	    "PostgreSQL keys");
+	CHECK(cf.bounce_address && cf.notify.n == 2 && cf.digest_hour == 8 &&
+	    cf.deadlines && !strcmp(conf_ledger(&cf),
+	    "postgresql:///edefter?host=/run/postgresql"), "their values");
+	conf_free(&cf);
+	CHECK(load("ShareRoot /srv\nFrom a@b.example\n", CONF_SCAN, &cf,
+	    &err) == 0 && cf.digest_hour == 7 && cf.bounce_address == NULL &&
+	    !strcmp(conf_ledger(&cf), "/var/lib/edefter/ledger"),
+	    "defaults: DigestHour 7, LedgerPath");
+	conf_free(&cf);
+	CHECK(load("BounceAddress bounce+x@ofis.example\n", CONF_DSN, &cf,
+	    &err) == 78 && strstr(BUF_STR(&err), "'+'"), "a '+' in "
+	    "BounceAddress");
+	conf_free(&cf);
+	CHECK(load("DigestHour 24\n", CONF_SCAN, &cf, &err) == 78,
+	    "DigestHour 24 refused");
+	conf_free(&cf);
+	CHECK(load("LedgerURL mysql://x\n", CONF_MILTER, &cf, &err) == 78,
+	    "LedgerURL must be postgresql://");
+	conf_free(&cf);
+	CHECK(load("Notify not-an-address\n", CONF_SCAN, &cf, &err) == 78,
+	    "Notify must be addresses");
+	conf_free(&cf);
 	buf_free(&err);
 }
 
