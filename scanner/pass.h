@@ -42,7 +42,7 @@ struct pass {
 };
 
 int	pass_lookup(struct pass *, const struct speriod *, const char *,
-	    struct buf *);
+	    struct buf *, struct buf *);
 uint64_t pass_fnv(uint64_t, const void *, size_t);
 int	submit_period(struct pass *, struct speriod *, int, size_t *, size_t,
 	    char **, size_t, const char *);

@@ -57,7 +57,7 @@ tab_row(struct pass *p, const char *state, const char *id,
 static const char *const state_names[P_NSTATES] = {
 	"missing", "incomplete", "pending", "complete", "sent", "partial",
 	"no-recipient", "too-large", "failed", "invalid", "before-start",
-	"inactive", "changed", "ignored",
+	"inactive", "changed", "ignored", "bounced",
 };
 
 const char *

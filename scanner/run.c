@@ -48,21 +48,26 @@ companies_warn(void *arg, unsigned long line, const char *msg)
 	log_warn("%s", msg);	/* it names the file and the line */
 }
 
-/* lookup - the ledger's record of one key: 1 present, 0 absent, -1 error */
+/* lookup - the ledger's record of one key: 1 present, 0 absent, -1
+ * error; with dlv, a bounced record's status code in it ("" otherwise) */
 int
 pass_lookup(struct pass *p, const struct speriod *sp, const char *lc,
-    struct buf *msgid)
+    struct buf *msgid, struct buf *dlv)
 {
 	struct buf key = BUF_INIT, store = BUF_INIT;
 	struct ledger_rec r;
 	int	rc;
 
+	if (dlv)
+		buf_set(dlv, "", 0);
 	if (p->l == NULL)
 		return 0;
 	ledger_key(&key, sp->id, sp->year, sp->month, lc);
 	rc = ledger_lookup(p->l, key.data, &r, &store);
 	if (rc == 0 && msgid)
 		buf_set(msgid, r.message_id, strlen(r.message_id));
+	if (rc == 0 && dlv && r.delivery == LEDGER_DLV_BOUNCED)
+		buf_adds(dlv, *r.delivery_status ? r.delivery_status : "5.0.0");
 	buf_free(&key);
 	buf_free(&store);
 	if (rc == LEDGER_NOTFOUND)
@@ -224,17 +229,27 @@ has_intent(const struct pass *p, const struct speriod *sp)
 static int
 recipients(struct pass *p, struct speriod *sp, const struct company *c)
 {
+	struct buf dlv = BUF_INIT;
 	size_t	i;
 	int	rc;
 
 	for (i = 0; i < c->naddr; i++) {
-		if ((rc = pass_lookup(p, sp, c->lc[i], NULL)) < 0)
+		if ((rc = pass_lookup(p, sp, c->lc[i], NULL, &dlv)) < 0) {
+			buf_free(&dlv);
 			return -1;
+		}
 		if (rc)
 			sp->nsent++;
 		else
 			add_todo(sp, c->addr[i]);
+		if (rc && dlv.len) {
+			if (sp->nbounced++ == 0)
+				buf_adds(&sp->bounced, "reason=bounced");
+			buf_printf(&sp->bounced, " rcpt=%s status=%s",
+			    c->lc[i], dlv.data);
+		}
 	}
+	buf_free(&dlv);
 	return 0;
 }
 
@@ -253,7 +268,7 @@ reopen_intent(struct pass *p, struct speriod *sp, struct intent *in,
 		buf_set(&lc, in->rcpt[i], strlen(in->rcpt[i]));
 		ascii_lower(lc.data);
 		buf_reset(&msgid);
-		if ((rc = pass_lookup(p, sp, lc.data, &msgid)) < 0) {
+		if ((rc = pass_lookup(p, sp, lc.data, &msgid, NULL)) < 0) {
 			buf_free(&msgid);
 			buf_free(&lc);
 			return -1;
@@ -368,7 +383,9 @@ handle_period(struct pass *p, struct speriod *sp)
 		rc = 0;
 	}
 	if (!open_intent && sp->ntodo == 0) {
-		sp->state = P_SENT;
+		sp->state = sp->nbounced ? P_BOUNCED : P_SENT;
+		if (sp->nbounced)
+			buf_set(&sp->reason, sp->bounced.data, sp->bounced.len);
 		goto out;
 	}
 	if (!open_intent && sp->nsent > 0)

@@ -32,7 +32,7 @@
 enum pstate {
 	P_MISSING, P_INCOMPLETE, P_PENDING, P_COMPLETE, P_SENT, P_PARTIAL,
 	P_NO_RECIPIENT, P_TOO_LARGE, P_FAILED, P_INVALID, P_BEFORE_START,
-	P_INACTIVE, P_CHANGED, P_IGNORED, P_NSTATES
+	P_INACTIVE, P_CHANGED, P_IGNORED, P_BOUNCED, P_NSTATES
 };
 
 struct sfile {
@@ -64,6 +64,8 @@ struct speriod {
 	char		**todo;		/* recipients not yet in the ledger */
 	size_t		 ntodo;
 	size_t		 nsent;		/* recipients already in the ledger */
+	size_t		 nbounced;	/* of them, bounced */
+	struct buf	 bounced;	/* "reason=bounced rcpt=... status=..." */
 	size_t		 nfiles;	/* e-Defter files of it in its folder */
 	const char	*company;	/* name from the companies file */
 };

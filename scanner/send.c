@@ -28,6 +28,7 @@
 #include "message.h"
 #include "mimew.h"
 #include "pass.h"
+#include "verp.h"
 
 /* fnv - fingerprint of what a period would send */
 uint64_t
@@ -73,7 +74,7 @@ check_enforced(struct pass *p, struct speriod *sp, char *const *rcpts,
 		buf_set(&lc, rcpts[i], strlen(rcpts[i]));
 		ascii_lower(lc.data);
 		buf_reset(&got);
-		rc = pass_lookup(p, sp, lc.data, &got);
+		rc = pass_lookup(p, sp, lc.data, &got, NULL);
 		if (rc == 0 || (rc == 1 && strcmp(BUF_STR(&got), msgid) != 0))
 			missing = 1;
 	}
@@ -138,6 +139,47 @@ measure(struct pass *p, struct speriod *sp, const size_t *att, size_t natt,
 	mm->files = mf;
 	mm->nfiles = natt;
 	rc = mimew_measure(mm, size, &p->err);
+	return rc;
+}
+
+/* envelope - the envelope sender: From, or with BounceAddress the VERP
+ * address of the period, and then DSN parameters with an ENVID that
+ * names the period and this submission (the Message-ID's local part) */
+static int
+envelope(struct pass *p, const struct speriod *sp, const char *msgid,
+    char **from)
+{
+	struct buf name = BUF_INIT, addr = BUF_INIT, envid = BUF_INIT;
+	char	unique[VERP_UNIQUE_MAX + 1];
+	const char *u = msgid + (*msgid == '<');
+	size_t	n = 0;
+	int	rc = 0;
+
+	if (p->cf->bounce_address == NULL) {
+		addr_parse_mailbox(p->cf->from, &name, &addr);
+		*from = buf_steal(&addr);
+		buf_free(&name);
+		return submit_set_dsn(p->sub, NULL);
+	}
+	if (strncmp(u, "edefter.", 8) == 0)
+		u += 8;
+	for (; *u && *u != '@' && *u != '>' && n < VERP_UNIQUE_MAX; u++)
+		unique[n++] = (strchr("._-", *u) || (*u >= '0' && *u <= '9') ||
+		    (*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z')) ?
+		    *u : '-';
+	unique[n] = '\0';
+	if (verp_address(&addr, p->cf->bounce_address, sp->id, sp->year,
+	    sp->month) < 0 || verp_envid(&envid, sp->id, sp->year,
+	    sp->month, unique, n) < 0 || submit_set_dsn(p->sub,
+	    envid.data) < 0) {
+		log_err("id=%s period=%04d-%02d BounceAddress %s: cannot make "
+		    "the VERP sender or the ENVID: %s", sp->id, sp->year,
+		    sp->month, p->cf->bounce_address, strerror(errno));
+		rc = -1;
+	} else
+		*from = buf_steal(&addr);
+	buf_free(&addr);
+	buf_free(&envid);
 	return rc;
 }
 
@@ -246,11 +288,9 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		rc = -1;
 		goto out;
 	}
-	{
-		struct buf name = BUF_INIT, addr = BUF_INIT;
-		addr_parse_mailbox(p->cf->from, &name, &addr);
-		from_addr = buf_steal(&addr);
-		buf_free(&name);
+	if (envelope(p, sp, msgid.data, &from_addr) < 0) {
+		rc = -1;
+		goto out;
 	}
 	submit_send(p->sub, from_addr, (const char *const *)rcpts, nr, w, &res);
 	serr = errno;

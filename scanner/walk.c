@@ -357,6 +357,7 @@ scan_free(struct scan *s)
 	for (i = 0; i < s->nperiods; i++) {
 		size_t j;
 		buf_free(&s->periods[i].reason);
+		buf_free(&s->periods[i].bounced);
 		free(s->periods[i].others);
 		for (j = 0; j < s->periods[i].ntodo; j++)
 			free(s->periods[i].todo[j]);

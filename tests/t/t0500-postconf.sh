@@ -229,4 +229,33 @@ test_expect_success 'usage and configuration errors' '
 	grep -q "empty/main.cf: no such file" err
 '
 
+test_expect_success 'apply --bounce: pipe service, transport_maps, delimiter; remove undoes it' '
+	fresh bo && cp -r bo bo.orig &&
+	postconf -c bo -e "transport_maps = hash:/etc/postfix/transport" "recipient_delimiter = -" && cool bo &&
+	ep -c bo apply --bounce edefter-dsn@ofis.example --dsn-user postfix \
+	    --dsn-command /usr/sbin/edefter-dsn --dsn-config /etc/edefter/edefter.conf >out &&
+	cat out &&
+	test "$(pv bo transport_maps)" = "inline:{ edefter-dsn@ofis.example=edefter-dsn: }, hash:/etc/postfix/transport" &&
+	test "$(pv bo recipient_delimiter)" = "+-" &&
+	test "$(pv bo edefter-dsn_destination_recipient_limit)" = 1 &&
+	postconf -c bo -M edefter-dsn/unix >svc &&
+	grep -q "pipe flags=Rq user=postfix argv=/usr/sbin/edefter-dsn -c /etc/edefter/edefter.conf \${recipient}" svc &&
+	ep -c bo apply --bounce edefter-dsn@ofis.example --dsn-user postfix \
+	    --dsn-command /usr/sbin/edefter-dsn >bo.again &&
+	grep -q "nothing to change" bo.again &&
+	ep -c bo remove >rm &&
+	cat rm &&
+	test "$(pv bo transport_maps)" = "hash:/etc/postfix/transport" &&
+	test "$(pv bo recipient_delimiter)" = "-" &&
+	test -z "$(pv bo edefter-dsn_destination_recipient_limit)" &&
+	test -z "$(postconf -c bo -M edefter-dsn/unix 2>/dev/null)"
+'
+
+test_expect_success 'apply --bounce: bad addresses and users are usage errors' '
+	test_expect_code 64 sh "$EP" -c bo apply --bounce "bounce+x@ofis.example" &&
+	test_expect_code 64 sh "$EP" -c bo apply --bounce "not-an-address" &&
+	test_expect_code 64 sh "$EP" -c bo apply --bounce a@ofis.example --dsn-user root &&
+	test_expect_code 64 sh "$EP" -c bo remove --bounce a@ofis.example
+'
+
 test_done
