@@ -62,20 +62,17 @@ struct deadlines {
 
 static const struct rule builtin_rules[] = {
 	{ COMPANY_GV, COMPANY_MONTHLY, ALL_MONTHS, 0, 10, 4, 0 },
-	{ COMPANY_KV, COMPANY_MONTHLY, ALL_MONTHS & ~MONTH_BIT(12), 0, 14, 4,
-	    0 },
-	{ COMPANY_KV, COMPANY_MONTHLY, MONTH_BIT(12), 0, 14, 5, 0 },
+	{ COMPANY_KV, COMPANY_MONTHLY, ALL_MONTHS, 0, 14, 4, 0 },
 };
 #define NBUILTIN	(sizeof(builtin_rules) / sizeof(builtin_rules[0]))
 
 static const char builtin_text[] =
-    "# Elektronik Defter Genel Tebliği: the 10th (GV) or 14th (KV) day\n"
-    "# of the fourth month after the ledger month; December (the last\n"
-    "# month of the accounting period) in the month after the annual\n"
-    "# return's: April for GV, May for KV.\n"
+    "# Elektronik Defter Genel Tebliği (Sıra No: 4): the 10th (GV) or\n"
+    "# 14th (KV) day of the fourth month after the ledger month.  Where\n"
+    "# December's berats are due with the annual return instead (May for\n"
+    "# KV), a Deadlines file says `monthly KV 12 14 +5'.\n"
     "monthly GV 1-12 10 +4\n"
-    "monthly KV 1-11 14 +4\n"
-    "monthly KV 12   14 +5\n";
+    "monthly KV 1-12 14 +4\n";
 
 struct tok {
 	const char	*s;

@@ -52,15 +52,14 @@
  *	is, in the file's own syntax (deadlines_builtin() returns it):
  *
  *		monthly GV 1-12 10 +4
- *		monthly KV 1-11 14 +4
- *		monthly KV 12   14 +5
+ *		monthly KV 1-12 14 +4
  *
  *	a ledger month is due on the 10th (gelir vergisi) or 14th
- *	(kurumlar vergisi) day of the fourth month after it; the last
- *	month of the accounting period (December) is due in the month after
- *	the one in which the annual return is filed: April for GV (the
- *	return is filed in March, so the general rule holds), May for KV
- *	(filed in April).  It has no quarterly rules.
+ *	(kurumlar vergisi) day of the fourth month after it, December
+ *	included.  Summaries of the Tebliğ put December with the annual
+ *	return (for KV, the month after April's return: May); an office
+ *	that follows that says `monthly KV 12 14 +5' in its Deadlines file.
+ *	It has no quarterly rules.
  *
  *	The Deadlines file holds one directive per line; `#' at the start
  *	of a line or after white space starts a comment; fields are

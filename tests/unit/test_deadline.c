@@ -305,10 +305,10 @@ test_builtin(void)
 	DUE(NULL, KV, MON, 2025, 1, "2025-05-14");
 	DUE(NULL, GV, MON, 2025, 10, "2026-02-10");
 	DUE(NULL, KV, MON, 2025, 10, "2026-02-16 moved");	/* 14: Sat */
-	/* December: in the month after the annual return's */
+	/* December: the fourth month too (SPEC 13); 14 April 2025 a Monday */
 	DUE(NULL, GV, MON, 2025, 12, "2026-04-10");
-	DUE(NULL, KV, MON, 2025, 12, "2026-05-14");
-	DUE(NULL, KV, MON, 2024, 12, "2025-05-14");
+	DUE(NULL, KV, MON, 2025, 12, "2026-04-14");
+	DUE(NULL, KV, MON, 2024, 12, "2025-04-14");
 	/* a Sunday: 10 August 2025 */
 	DUE(NULL, GV, MON, 2025, 4, "2025-08-11 moved");
 	DUE(NULL, KV, MON, 2025, 4, "2025-08-14");
