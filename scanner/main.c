@@ -6,6 +6,7 @@
  *	edefter-scan [-c FILE] status [--format table|json]
  *	edefter-scan [-c FILE] daemon
  *	edefter-scan [-c FILE] baseline [--dry-run]
+ *	edefter-scan [-c FILE] digest [--dry-run]
  * DESCRIPTION
  *	See edefter-scan(8) and run.c.  `daemon' runs one pass every
  *	ScanInterval in a child process of its own, so that a pass stuck on
@@ -29,10 +30,12 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "digest.h"
 #include "log.h"
 #include "pass.h"
 #include "run.h"
 #include "scan.h"
+#include "statushtml.h"
 #include "tabout.h"
 
 static volatile sig_atomic_t stopping;
@@ -42,12 +45,14 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: edefter-scan [-c FILE] [-n] COMMAND\n"
 	    "  run [--dry-run]                 one pass: send what is complete\n"
-	    "  status [--format table|json|csv|xlsx] [-o FILE]\n"
+	    "  status [--format table|json|csv|xlsx|html] [-o FILE]\n"
 	    "                                  every period and its state\n"
 	    "  daemon                          run every ScanInterval\n"
 	    "  baseline [--dry-run]            records of what is complete "
 	    "now, for\n"
-	    "                                  edefterctl import (a cut-over)\n");
+	    "                                  edefterctl import (a cut-over)\n"
+	    "  digest [--dry-run]              the office's digest mail to "
+	    "Notify\n");
 }
 
 static void
@@ -57,14 +62,45 @@ on_term(int sig)
 	stopping = 1;
 }
 
-/* daemon_loop - a pass in a child every ScanInterval until SIGTERM */
+/* run_child - a pass (or the digest) in a child process of its own, so
+ * that a pass stuck on a hung share or any fault never takes the daemon
+ * down */
+static void
+run_child(const struct conf *cf, int digest)
+{
+	struct pass_opts o = { .mode = PASS_RUN };
+	const char *what = digest ? "digest" : "pass";
+	pid_t	child;
+	int	status = 0;
+
+	if ((child = fork()) < 0) {
+		log_err("fork: %s", strerror(errno));
+		return;
+	}
+	if (child == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		_exit(digest ? digest_run(cf, 0) : pass_run(cf, &o));
+	}
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR)
+			break;
+		if (stopping)
+			kill(child, SIGTERM);
+	}
+	if (WIFSIGNALED(status))
+		log_err("%s ended by signal %d", what, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		log_info("%s ended with status %d (retried next pass)", what,
+		    WEXITSTATUS(status));
+}
+
+/* daemon_loop - a pass every ScanInterval, then the day's digest once
+ * it is due, until SIGTERM */
 static int
 daemon_loop(const struct conf *cf)
 {
-	struct pass_opts o = { .mode = PASS_RUN };
 	struct sigaction sa;
-	pid_t	child;
-	int	status;
 	time_t	next;
 
 	memset(&sa, 0, sizeof(sa));
@@ -75,26 +111,9 @@ daemon_loop(const struct conf *cf)
 	    cf->share_root);
 	while (!stopping) {
 		next = time(NULL) + cf->scan_interval;
-		if ((child = fork()) < 0) {
-			log_err("fork: %s", strerror(errno));
-		} else if (child == 0) {
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
-			_exit(pass_run(cf, &o));
-		} else {
-			while (waitpid(child, &status, 0) < 0) {
-				if (errno != EINTR)
-					break;
-				if (stopping)
-					kill(child, SIGTERM);
-			}
-			if (WIFSIGNALED(status))
-				log_err("pass ended by signal %d",
-				    WTERMSIG(status));
-			else if (WEXITSTATUS(status) != 0)
-				log_info("pass ended with status %d (retried "
-				    "next pass)", WEXITSTATUS(status));
-		}
+		run_child(cf, 0);
+		if (!stopping && digest_due(cf, time(NULL)))
+			run_child(cf, 1);
 		while (!stopping && time(NULL) < next)
 			sleep(1);
 	}
@@ -106,10 +125,11 @@ daemon_loop(const struct conf *cf)
 static int
 format_of(const char *s)
 {
-	static const char *const names[] = { "table", "json", "csv", "xlsx" };
+	static const char *const names[] = { "table", "json", "csv", "xlsx",
+	    "html" };
 	int	i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;
@@ -124,6 +144,8 @@ status(const struct conf *cf, struct pass_opts *o)
 	struct buf err = BUF_INIT;
 	int	rc, saved = -1;
 
+	if (o->format == FMT_HTML)
+		return status_html(cf, o);
 	if (o->format == FMT_CSV || o->format == FMT_XLSX) {
 		if (report_table_open(o, &err) < 0) {
 			log_err("%s", BUF_STR(&err));
@@ -185,7 +207,8 @@ main(int argc, char **argv)
 	struct pass_opts o = { .mode = PASS_RUN };
 	struct buf err = BUF_INIT;
 	struct conf cf;
-	int	ch, explicit = 0, check = 0, rc, daemon = 0;
+	int	ch, explicit = 0, check = 0, rc, daemon = 0, digest = 0;
+	int	dry_digest = 0;
 
 	log_open("edefter-scan", LOG_MAIL, LOG_TO_STDERR);
 	while ((ch = getopt(argc, argv, "+c:nh")) != -1) {
@@ -228,6 +251,8 @@ main(int argc, char **argv)
 			o.mode = PASS_DRY_RUN;
 		else if (ch == 'd' && !strcmp(cmd, "baseline"))
 			o.mode = PASS_BASELINE_DRY;
+		else if (ch == 'd' && !strcmp(cmd, "digest"))
+			dry_digest = 1;
 		else if (ch == 'f' && !strcmp(cmd, "status") &&
 		    (o.format = format_of(optarg)) >= 0)
 			o.json = o.format == FMT_JSON;
@@ -250,6 +275,8 @@ main(int argc, char **argv)
 		o.mode = PASS_STATUS;
 	else if (!strcmp(cmd, "daemon"))
 		daemon = 1;
+	else if (!strcmp(cmd, "digest"))
+		digest = 1;
 	else if (!strcmp(cmd, "baseline")) {
 		if (o.mode != PASS_BASELINE_DRY)
 			o.mode = PASS_BASELINE;
@@ -263,7 +290,9 @@ main(int argc, char **argv)
 	    LOG_TO_STDERR);
 	o.progress = isatty(2) && !o.json && o.mode != PASS_BASELINE &&
 	    o.mode != PASS_BASELINE_DRY;
-	if (o.mode == PASS_STATUS)
+	if (digest)
+		rc = digest_run(&cf, dry_digest);
+	else if (o.mode == PASS_STATUS)
 		rc = status(&cf, &o);
 	else
 		rc = daemon ? daemon_loop(&cf) : pass_run(&cf, &o);

@@ -376,6 +376,29 @@ mimew_size(const struct mimew *m)
 	return m->total;
 }
 
+/* mimew_new_text - a message already written whole (the digest): the
+ * same reader over bytes in memory, which the caller has checked */
+struct mimew *
+mimew_new_text(const char *data, size_t len)
+{
+	struct mimew *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->part = calloc(1, sizeof(*m->part))) == NULL ||
+	    buf_set(&m->text, data, len) < 0) {
+		if (m)
+			free(m->part);
+		free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	m->npart = 1;
+	m->part[0].text_len = len;
+	m->part[0].fd = -1;
+	m->total = len;
+	return m;
+}
+
 /* mimew_measure - the length of a message, without writing it */
 int
 mimew_measure(const struct mimew_msg *msg, uint64_t *size, struct buf *err)

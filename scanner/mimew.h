@@ -5,6 +5,7 @@
  *	#include "mimew.h"
  *
  *	struct mimew *mimew_new(const struct mimew_msg *msg, struct buf *err);
+ *	struct mimew *mimew_new_text(const char *data, size_t len);
  *	uint64_t mimew_size(const struct mimew *m);
  *	int	mimew_measure(const struct mimew_msg *msg, uint64_t *size,
  *		    struct buf *err);
@@ -36,6 +37,9 @@
  *	unless msg->boundary gives one (tests).  Every string in msg is
  *	required; nothing is read from the files yet.
  *
+ *	mimew_new_text() wraps a message its caller has written whole (the
+ *	office digest: no files, no X-EDefter headers), so that it goes
+ *	through the same submission path; it returns NULL with ENOMEM.
  *	mimew_size() is the exact length of the message, known before a
  *	byte of it is written: the header text is built, and the base64 of
  *	a file of n bytes is 4*ceil(n/3) characters plus CRLF after every
@@ -109,6 +113,7 @@ enum mimew_fail { MIMEW_FAIL_NONE, MIMEW_FAIL_IO, MIMEW_FAIL_CHANGED };
 struct mimew;
 
 struct mimew *mimew_new(const struct mimew_msg *, struct buf *);
+struct mimew *mimew_new_text(const char *, size_t);
 uint64_t mimew_size(const struct mimew *);
 int	mimew_measure(const struct mimew_msg *, uint64_t *, struct buf *);
 ssize_t	mimew_read(struct mimew *, char *, size_t);

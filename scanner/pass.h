@@ -21,8 +21,11 @@
 
 #define SHARE_FAILED		(-2)
 
+struct deadlines;
+
 struct pass {
 	const struct conf *cf;
+	struct deadlines *deadlines;	/* NULL: the built-in table */
 	const struct pass_opts *o;
 	struct scan	 s;
 	struct companies co;
@@ -50,6 +53,8 @@ void	report(struct pass *, const struct speriod *);
 void	report_ignored(struct pass *, const struct sfile *);
 void	report_excluded(struct pass *);
 int	report_table_open(struct pass_opts *, struct buf *);
+int	pass_fill_months(struct pass *);
+void	pass_deadline(struct pass *, struct speriod *, const struct company *);
 int	pass_check_changed(struct pass *, struct speriod *);
 int	pass_baseline(struct pass *, struct speriod *, const struct company *);
 struct mimew_file;

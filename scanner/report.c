@@ -13,7 +13,7 @@
 /* the columns of status --format csv|xlsx */
 static const char *const tab_cols[] = {
 	"state", "id", "company", "period", "files", "folder", "reason",
-	"sent", "todo",
+	"sent", "todo", "deadline", "overdue",
 };
 
 /* report_table_open - the table of status --format csv|xlsx */
@@ -32,7 +32,8 @@ report_table_open(struct pass_opts *o, struct buf *err)
 static void
 tab_row(struct pass *p, const char *state, const char *id,
     const char *company, const char *period, const char *files,
-    const char *folder, const char *reason, long long sent, long long todo)
+    const char *folder, const char *reason, long long sent, long long todo,
+    const char *deadline, int overdue)
 {
 	struct tabout *t = p->o->tab;
 
@@ -51,6 +52,10 @@ tab_row(struct pass *p, const char *state, const char *id,
 		tabout_text(t, NULL);
 	if (todo >= 0)
 		tabout_int(t, todo);
+	else
+		tabout_text(t, NULL);
+	tabout_text(t, deadline);
+	tabout_text(t, deadline && *deadline ? overdue ? "yes" : "no" : NULL);
 	tabout_end_row(t);
 }
 
@@ -70,7 +75,10 @@ pstate_name(enum pstate s)
 void
 report(struct pass *p, const struct speriod *sp)
 {
-	const struct sdir *d = &p->s.dirs[sp->folder];
+	static const struct sdir none = { (char *)"", 0, 0 };
+	const int nofolder = sp->folder == SPERIOD_NO_FOLDER;
+	const struct sdir *d = nofolder ? &none : &p->s.dirs[sp->folder];
+	const char *folder = nofolder ? "-" : *d->path ? d->path : ".";
 	struct buf b = BUF_INIT;
 	char	period[8];
 	size_t	i;
@@ -86,21 +94,26 @@ report(struct pass *p, const struct speriod *sp)
 			p->nbaseline += sp->nsent;
 		return;
 	}
-	if (p->o->mode == PASS_STATUS && p->o->tab) {
+	if (p->o->mode == PASS_STATUS && p->o->row) {
+		p->o->row(p->o->row_arg, sp, nofolder ? NULL : folder);
+	} else if (p->o->mode == PASS_STATUS && p->o->tab) {
 		for (i = d->first; i < d->first + d->n; i++)
 			if (period_of(&p->s.files[i], sp))
 				buf_printf(&b, "%s%s", b.len ? "\n" : "",
 				    p->s.files[i].name);
 		tab_row(p, pstate_name(sp->state), sp->id, sp->company, period,
-		    BUF_STR(&b), *d->path ? d->path : ".", sp->reason.len ?
+		    BUF_STR(&b), nofolder ? NULL : folder, sp->reason.len ?
 		    sp->reason.data : NULL, (long long)sp->nsent,
-		    (long long)sp->ntodo);
+		    (long long)sp->ntodo, sp->deadline, sp->overdue);
 	} else if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"id\":");
 		json_str(&b, sp->id);
 		buf_printf(&b, ",\"period\":\"%s\",\"state\":\"%s\",\"folder\":",
 		    period, pstate_name(sp->state));
-		json_str(&b, d->path);
+		if (nofolder)
+			buf_adds(&b, "null");
+		else
+			json_str(&b, d->path);
 		buf_adds(&b, ",\"files\":[");
 		for (i = d->first; i < d->first + d->n; i++)
 			if (period_of(&p->s.files[i], sp)) {
@@ -115,6 +128,11 @@ report(struct pass *p, const struct speriod *sp)
 		}
 		buf_printf(&b, ",\"sent\":%zu,\"todo\":%zu", sp->nsent,
 		    sp->ntodo);
+		if (*sp->deadline)
+			buf_printf(&b, ",\"deadline\":\"%s\"", sp->deadline);
+		else
+			buf_adds(&b, ",\"deadline\":null");
+		buf_printf(&b, ",\"overdue\":%s", sp->overdue ? "true" : "false");
 		if (sp->reason.len) {
 			const char *r = sp->reason.data;
 			buf_adds(&b, ",\"reason\":");
@@ -123,14 +141,19 @@ report(struct pass *p, const struct speriod *sp)
 		buf_adds(&b, "}");
 		printf("%s\n", b.data);
 	} else if (p->o->mode == PASS_STATUS) {
+		/* the deadline as words before the reason: the columns stay */
+		if (*sp->deadline)
+			buf_printf(&b, "deadline=%s%s", sp->deadline,
+			    sp->overdue ? " overdue" : "");
+		if (sp->reason.len)
+			buf_printf(&b, "%s%s", b.len ? " " : "", sp->reason.data);
 		printf("%-12s %-11s  %s  %5zu  %-32s  %s\n",
 		    pstate_name(sp->state), sp->id, period, sp->nfiles,
-		    *d->path ? d->path : ".", sp->reason.len ? sp->reason.data :
-		    "-");
+		    folder, b.len ? b.data : "-");
 	} else {
 		log_kv(&b, "id", sp->id);
 		log_kv(&b, "period", period);
-		log_kv(&b, "folder", *d->path ? d->path : ".");
+		log_kv(&b, "folder", folder);
 		if (sp->state == P_SENT || sp->state == P_PARTIAL)
 			buf_printf(&b, " sent=%zu todo=%zu", sp->nsent, sp->ntodo);
 		if (sp->reason.len)
@@ -138,7 +161,8 @@ report(struct pass *p, const struct speriod *sp)
 		printf("skip %s state=%s\n", b.data, pstate_name(sp->state));
 		log_info("skip %s state=%s", b.data, pstate_name(sp->state));
 	}
-	for (i = 0; i < sp->nothers && p->o->mode != PASS_STATUS; i++)
+	for (i = 0; i < sp->nothers && p->o->mode != PASS_STATUS && !nofolder;
+	    i++)
 		log_warn("id=%s period=%s also in %s (not used; %s is)", sp->id,
 		    period, p->s.dirs[sp->others[i]].path, *d->path ? d->path :
 		    ".");
@@ -153,9 +177,11 @@ report_invalid(struct pass *p, const struct invalid *v)
 	struct buf b = BUF_INIT;
 
 	p->counts[P_INVALID]++;
-	if (p->o->mode == PASS_STATUS && p->o->tab) {
+	if (p->o->mode == PASS_STATUS && p->o->row) {
+		;			/* files, not periods */
+	} else if (p->o->mode == PASS_STATUS && p->o->tab) {
 		tab_row(p, "invalid", v->id, NULL, v->period, f->name,
-		    *dir ? dir : ".", v->reason, -1, -1);
+		    *dir ? dir : ".", v->reason, -1, -1, NULL, 0);
 	} else if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"id\":");
 		json_str(&b, v->id);
@@ -203,13 +229,14 @@ report_ignored(struct pass *p, const struct sfile *f)
 	buf_printf(&why, "%s: not a GIB file name, never counted as a berat; "
 	    "rename it to %.*s.xml or .zip if it is one",
 	    edf_near_miss_reason(f->near), (int)len, f->name + off);
-	if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY) {
+	if (p->o->mode == PASS_BASELINE || p->o->mode == PASS_BASELINE_DRY ||
+	    (p->o->mode == PASS_STATUS && p->o->row)) {
 		buf_free(&why);
 		return;
 	}
 	if (p->o->mode == PASS_STATUS && p->o->tab) {
 		tab_row(p, "ignored", NULL, NULL, NULL, f->name, *dir ? dir :
-		    ".", why.data, -1, -1);
+		    ".", why.data, -1, -1, NULL, 0);
 	} else if (p->o->mode == PASS_STATUS && p->o->json) {
 		buf_adds(&b, "{\"state\":\"ignored\",\"file\":");
 		json_str(&b, f->name);
@@ -249,8 +276,8 @@ report_excluded(struct pass *p)
 		buf_printf(&b, "%s%s", i ? ", " : "", p->s.excluded[i]);
 	if (p->s.nexcluded > 10)
 		buf_printf(&b, ", ... (%zu more)", p->s.nexcluded - 10);
-	if (p->o->mode == PASS_STATUS && p->s.nexcluded == 0 &&
-	    p->s.nxfiles == 0)
+	if (p->o->mode == PASS_STATUS && ((p->s.nexcluded == 0 &&
+	    p->s.nxfiles == 0) || p->o->row))
 		;			/* nothing to say */
 	else if (p->o->mode == PASS_STATUS && !p->o->json && !p->o->tab)
 		printf("excluded: %zu director%s (ExcludeDirs)%s%s, %zu file%s "

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "companies.h"
+#include "deadline.h"
 #include "journal.h"
 #include "ledger.h"
 #include "log.h"
@@ -516,6 +517,12 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 		    "counts as not sent", BUF_STR(&err));
 		p.l = NULL;
 	}
+	if (cf->deadlines && deadlines_load(cf->deadlines, &p.deadlines,
+	    &err) != 0) {
+		log_err("Deadlines: %s", BUF_STR(&err));
+		rc = EX_CONFIG;
+		goto done;
+	}
 	list_intents(&p);
 	if (seen_load(cf->state_dir, &p.seen, &p.err) < 0) {
 		log_err("%s", BUF_STR(&p.err));
@@ -534,11 +541,16 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 	if (periods_group(&p.s, cf->require_gib_approval, &p.inv, &p.ninv) <
 	    0)
 		log_fatal(EX_OSERR, "out of memory");
-	if (o->mode == PASS_STATUS && !o->json && !o->tab)
+	if (o->mode == PASS_STATUS && pass_fill_months(&p) < 0)
+		log_fatal(EX_OSERR, "out of memory");
+	if (o->mode == PASS_STATUS && !o->json && !o->tab && !o->row)
 		printf("%-12s %-11s  %-7s  %5s  %-32s  %s\n", "STATE", "ID",
 		    "PERIOD", "FILES", "FOLDER", "REASON");
 	for (i = 0; i < p.s.nperiods; i++) {
 		rc = handle_period(&p, &p.s.periods[i]);
+		if (rc == 0)
+			pass_deadline(&p, &p.s.periods[i], companies_find(&p.co,
+			    p.s.periods[i].id));
 		if (rc == SHARE_FAILED) {
 			log_err("share failed during the pass, stopping: %s",
 			    BUF_STR(&p.err));
@@ -584,6 +596,7 @@ done:
 		free(p.intents[i]);
 	free(p.intents);
 	companies_free(&p.co);
+	deadlines_free(p.deadlines);
 	free(p.inv);
 	scan_free(&p.s);
 	if (p.lockfd >= 0)

@@ -20,9 +20,14 @@
 enum pass_mode { PASS_RUN, PASS_DRY_RUN, PASS_STATUS, PASS_BASELINE,
 	PASS_BASELINE_DRY };
 
-enum pass_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_XLSX };
+enum pass_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_XLSX, FMT_HTML };
 
 struct tabout;
+struct speriod;
+
+/* a status row handed to the caller instead of printed (html, digest) */
+typedef void (*pass_row_fn)(void *arg, const struct speriod *,
+    const char *folder);
 
 struct pass_opts {
 	enum pass_mode	 mode;
@@ -31,6 +36,8 @@ struct pass_opts {
 	int		 format;	/* status: enum pass_format */
 	const char	*out;		/* status -o FILE, or NULL */
 	struct tabout	*tab;		/* csv and xlsx: the open table */
+	pass_row_fn	 row;		/* status: rows to this, quietly */
+	void		*row_arg;
 };
 
 int	pass_run(const struct conf *, const struct pass_opts *);

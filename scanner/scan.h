@@ -68,7 +68,11 @@ struct speriod {
 	struct buf	 bounced;	/* "reason=bounced rcpt=... status=..." */
 	size_t		 nfiles;	/* e-Defter files of it in its folder */
 	const char	*company;	/* name from the companies file */
+	char		 deadline[11];	/* YYYY-MM-DD, or "" */
+	int		 overdue;	/* GIB berats missing after it */
 };
+
+#define SPERIOD_NO_FOLDER	((size_t)-1)	/* a month with no files */
 
 struct scan {
 	const struct conf *cf;

@@ -45,7 +45,13 @@ test_expect_success 'status: every state, from names alone' '
 	scan -c s.conf status --format json >json &&
 	/usr/bin/python3 - <<-\PY
 	import json
-	got = {(o["id"], o["period"]): o for o in map(json.loads, open("json"))}
+	rows = list(map(json.loads, open("json")))
+	got = {(o["id"], o["period"]): o for o in rows if o["folder"] is not None}
+	# a row for every month up to last month, also without files (SPEC 13)
+	blank = {(o["id"], o["period"]): o for o in rows if o["folder"] is None}
+	assert blank[("1234567890", "2026-01")]["state"] == "missing", blank
+	assert ("1234567890", "2025-10") not in blank
+	assert all(o["files"] == [] and o["deadline"] for o in blank.values())
 	want = {("1234567890", "2025-10"): "complete", ("1234567890", "2025-11"): "incomplete",
 	        ("1234567890", "2025-12"): "missing", ("1234567890", "2025-09"): "incomplete",
 	        ("4540536920", "2025-10"): "no-recipient", ("9876543210", "2025-10"): "invalid",

@@ -313,10 +313,16 @@ test_expect_success 'status over the mount: complete, incomplete, no-recipient, 
 	status_json "$T/main.conf" &&
 	"$PY" - "$T/status.json" "$ABC" "$SUBE" <<-\PY
 	import json, sys
-	objs = [json.loads(l) for l in open(sys.argv[1])]
+	every = [json.loads(l) for l in open(sys.argv[1])]
 	abc, sube = sys.argv[2], sys.argv[3]
+	keys = [(o["id"], o["period"]) for o in every]
+	assert len(set(keys)) == len(keys), "a period listed twice"
+	# the months without files (SPEC 13) are rows of their own
+	blank = [o for o in every if o["folder"] is None]
+	assert all(o["state"] == "missing" and not o["files"] for o in blank)
+	assert ("1234567890", "2026-01") in {(o["id"], o["period"]) for o in blank}
+	objs = [o for o in every if o["folder"] is not None]
 	got = {(o["id"], o["period"]): o for o in objs}
-	assert len(got) == len(objs), "a period listed twice"
 	want = {("1234567890", "2025-10"): ("complete", abc + "/2025/10"),
 	        ("1234567890", "2025-11"): ("incomplete", abc + "/2025/11"),
 	        ("1234567808", "2025-02"): ("complete", sube + "/2025/02"),

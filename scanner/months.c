@@ -1,0 +1,120 @@
+/*
+ * NAME
+ *	months - the office's calendar: every company's months, deadlines
+ * DESCRIPTION
+ *	pass_fill_months() adds, for every company of the companies file,
+ *	a `missing' period for each month from SendFrom (else the
+ *	company's earliest period on the share) to last month that the
+ *	share has no file of, so that status shows a month nobody has
+ *	started as well as one that is under way.  Such a period has no
+ *	folder (SPERIOD_NO_FOLDER).  The periods are then sorted again by
+ *	id and month.
+ *
+ *	pass_deadline() gives a period its GIB upload deadline
+ *	(deadline.h: the built-in table or the Deadlines file, by the
+ *	company's tax and schedule; a company not in the file is KV for a
+ *	VKN and GV for a TCKN, monthly) and marks it overdue when its GIB
+ *	berats are not all there (missing, incomplete) after that day.
+ *	Today is the local date: deadlines are Turkish calendar days.
+ * DIAGNOSTICS
+ *	pass_fill_months() returns 0, or -1 when memory runs out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "deadline.h"
+#include "pass.h"
+
+/* by_period - id, then year and month */
+static int
+by_period(const void *a, const void *b)
+{
+	const struct speriod *x = a, *y = b;
+	int	c;
+
+	if ((c = strcmp(x->id, y->id)) != 0)
+		return c;
+	return (x->year * 12 + x->month) - (y->year * 12 + y->month);
+}
+
+/* this_month - the local year * 12 + month - 1 of now */
+static int
+this_month(time_t now)
+{
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+/* pass_fill_months - a missing row for every month without files */
+int
+pass_fill_months(struct pass *p)
+{
+	struct scan *s = &p->s;
+	size_t	i, j, n0 = s->nperiods;
+	int	last = this_month(s->now) - 1, first, m, have;
+
+	for (i = 0; i < p->co.n; i++) {
+		const struct company *c = &p->co.v[i];
+
+		first = p->cf->send_from;
+		for (j = 0; j < n0 && first == 0; j++)
+			if (strcmp(s->periods[j].id, c->id) == 0)
+				first = s->periods[j].year * 12 +
+				    s->periods[j].month - 1;
+		if (first == 0)
+			continue;	/* nothing on the share, no SendFrom */
+		for (m = first; m <= last; m++) {
+			struct speriod *v;
+
+			for (j = 0, have = 0; j < n0 && !have; j++)
+				have = strcmp(s->periods[j].id, c->id) == 0 &&
+				    s->periods[j].year * 12 +
+				    s->periods[j].month - 1 == m;
+			if (have)
+				continue;
+			if ((v = realloc(s->periods, (s->nperiods + 1) *
+			    sizeof(*v))) == NULL)
+				return -1;
+			s->periods = v;
+			v = &s->periods[s->nperiods++];
+			memset(v, 0, sizeof(*v));
+			snprintf(v->id, sizeof(v->id), "%s", c->id);
+			v->year = m / 12;
+			v->month = m % 12 + 1;
+			v->folder = SPERIOD_NO_FOLDER;
+			v->state = P_MISSING;
+			buf_adds(&v->reason, "reason=no-files (nothing on the "
+			    "share for this month)");
+		}
+	}
+	if (s->nperiods > n0)
+		qsort(s->periods, s->nperiods, sizeof(*s->periods), by_period);
+	return 0;
+}
+
+/* pass_deadline - the period's deadline and whether it is overdue */
+void
+pass_deadline(struct pass *p, struct speriod *sp, const struct company *c)
+{
+	struct tm tm;
+	int	tax, schedule, y, m, d, flags = 0, today;
+
+	sp->deadline[0] = '\0';
+	sp->overdue = 0;
+	tax = c ? c->tax : strlen(sp->id) == 11 ? COMPANY_GV : COMPANY_KV;
+	schedule = c ? c->schedule : COMPANY_MONTHLY;
+	if (deadline_of(p->deadlines, tax, schedule, sp->year, sp->month, &y,
+	    &m, &d, &flags) != 0)
+		return;
+	snprintf(sp->deadline, sizeof(sp->deadline), "%04d-%02d-%02d", y, m,
+	    d);
+	localtime_r(&p->s.now, &tm);
+	today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+	sp->overdue = (sp->state == P_MISSING || sp->state == P_INCOMPLETE) &&
+	    today > y * 10000 + m * 100 + d;
+}
