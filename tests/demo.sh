@@ -90,6 +90,7 @@ Submit         smtp://127.0.0.1:$PF_PORT
 SettleSeconds  0
 StateDir       $T/scan
 SendFrom       2025-01
+Notify         muhasebe@ofis.example
 CONF
 export EDEFTER_CONF=$T/edefter.conf
 
@@ -168,5 +169,14 @@ for f in sorted(glob.glob(os.path.join(sys.argv[1], "msg.*")), key=os.path.getmt
     names = [p.get_filename() for p in m.iter_attachments()]
     print("  files:", ", ".join(names) if names else "(none: a bounce or notice)")
 PY
+
+say "the office's digest of today (what edefter-scan daemon mails to Notify after DigestHour)"
+run edefter-scan -c "$EDEFTER_CONF" digest --dry-run 2>/dev/null
+
+PAGE_DIR=${DEMO_PAGE_DIR:-$TOP/build/demo}
+mkdir -p "$PAGE_DIR"
+say "the status page for the office's intranet"
+run edefter-scan -c "$EDEFTER_CONF" status --format html -o "$PAGE_DIR/durum.html" 2>&1 | grep -v "^edefter-scan:"
+echo "open $PAGE_DIR/durum.html in a browser (it stays after the demo)"
 
 say "done: stopping everything and removing $T"
