@@ -19,6 +19,8 @@
 #define DEFAULT_TITLE	"e-Defter gönderim durumu"
 #define REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD */
 #define YEAR_MAX	9999
+#define YEAR_STARTS(cols, c) \
+	((c) > 0 && (cols)[c] / 12 != (cols)[(c) - 1] / 12)
 
 struct state_def {
 	const char	*name;		/* as status prints it */
@@ -112,6 +114,9 @@ static const char page_style[] =
     "#e0e0e0;padding:.25rem .3rem}\n"
     ".st thead th{background:#f5f5f5;font-weight:600;text-align:center;"
     "white-space:nowrap}\n"
+    ".st th.mo .y{display:block;font-weight:normal;font-size:.8em;"
+    "color:#616161}\n"
+    ".st .y1{border-left:2px solid #90a4ae}\n"
     ".st th.co{position:sticky;left:0;z-index:2;background:#fafafa;"
     "text-align:left;min-width:9rem;max-width:15rem;font-weight:normal;"
     "border-right:2px solid #b0bec5}\n"
@@ -445,14 +450,15 @@ state_class(const struct entry *e)
 	return e->st == OTHER ? "other" : states[e->st].name;
 }
 
-/* put_cell - one grid cell: the entries e[0..n) of one company and month */
+/* put_cell - one grid cell: the entries e[0..n) of one company and month,
+ * with more classes */
 static void
-put_cell(FILE *fp, const struct entry *e, size_t n)
+put_cell(FILE *fp, const struct entry *e, size_t n, const char *more)
 {
 	size_t	i;
 
-	fprintf(fp, "<td class=\"st-%s%s\"", state_class(e),
-	    e->c->overdue ? " od" : "");
+	fprintf(fp, "<td class=\"st-%s%s%s\"", state_class(e),
+	    e->c->overdue ? " od" : "", more);
 	put_attrs(fp, e);
 	if (n > 1)
 		fprintf(fp, " data-n=\"%zu\"", n);
@@ -553,30 +559,25 @@ put_head(FILE *fp, const char *title, const char *generated,
 	    "<code>overdue</code></li>\n</ul>\n", fp);
 }
 
-/* put_grid - the company x month table */
+/* put_grid - the company x month table; a new year gets a dividing line */
 static void
 put_grid(FILE *fp, const struct row *rows, size_t nrows, const long *cols,
     size_t ncols)
 {
-	size_t	r, c, i, j, span, no = 0;
+	size_t	r, c, i, j, no = 0;
+	const char *y1;
 
 	fputs("<div class=\"grid\">\n<table class=\"st\">\n<thead>\n<tr>"
-	    "<th class=\"co\" rowspan=\"2\" scope=\"col\">Şirket</th>", fp);
-	for (c = 0; c < ncols; c += span) {
-		for (span = 1; c + span < ncols &&
-		    cols[c + span] / 12 == cols[c] / 12; span++)
-			;
-		fprintf(fp, "<th class=\"yr\" colspan=\"%zu\" "
-		    "scope=\"colgroup\">%ld</th>", span, cols[c] / 12);
-	}
-	fputs("</tr>\n<tr>", fp);
+	    "<th class=\"co\" scope=\"col\">Şirket</th>", fp);
 	for (c = 0; c < ncols; c++) {
-		fputs("<th class=\"mo\" scope=\"col\" id=\"m", fp);
+		y1 = YEAR_STARTS(cols, c) ? " y1" : "";
+		fprintf(fp, "<th class=\"mo%s\" scope=\"col\" id=\"m", y1);
 		put_period(fp, cols[c]);
 		fputs("\" data-period=\"", fp);
 		put_period(fp, cols[c]);
-		fprintf(fp, "\" title=\"%s %ld\">%s</th>", month_name[cols[c] %
-		    12], cols[c] / 12, month_abbr[cols[c] % 12]);
+		fprintf(fp, "\" title=\"%s %ld\">%s<span class=\"y\">%ld</span>"
+		    "</th>", month_name[cols[c] % 12], cols[c] / 12,
+		    month_abbr[cols[c] % 12], cols[c] / 12);
 	}
 	fputs("</tr>\n</thead>\n<tbody>\n", fp);
 	for (r = 0; r < nrows; r++) {
@@ -588,12 +589,13 @@ put_grid(FILE *fp, const struct row *rows, size_t nrows, const long *cols,
 		fputs("<tr>", fp);
 		put_company(fp, rw, 1);
 		for (c = 0, i = 0; c < ncols; c++) {
+			y1 = YEAR_STARTS(cols, c) ? " y1" : "";
 			for (j = i; j < rw->n && rw->e[j].ord == cols[c]; j++)
 				;
 			if (j == i)
-				fputs("<td class=\"none\"></td>", fp);
+				fprintf(fp, "<td class=\"none%s\"></td>", y1);
 			else
-				put_cell(fp, &rw->e[i], j - i);
+				put_cell(fp, &rw->e[i], j - i, y1);
 			i = j;
 		}
 		fputs("</tr>\n", fp);
@@ -646,7 +648,8 @@ put_details(FILE *fp, const struct row *rows, size_t nrows)
 	fputs("</tbody>\n</table>\n</details>\n", fp);
 }
 
-/* columns - the months of the grid: every month from first to last */
+/* columns - the months of the grid: every month from first to last, or
+ * only those that occur when that is more than HTML_MAX_SPAN */
 static long *
 columns(const struct entry *e, size_t n, size_t *ncols)
 {
@@ -737,8 +740,9 @@ html_status_write(FILE *fp, const char *title, const char *generated,
 	fputs("</body>\n</html>\n", fp);
 	errno = 0;
 	if (fflush(fp) == EOF || ferror(fp)) {
-		buf_printf(err, "status page: write: %s", strerror(errno ?
-		    errno : EIO));
+		if (errno == 0)
+			errno = EIO;	/* an earlier write's error */
+		buf_printf(err, "status page: write: %s", strerror(errno));
 		goto out;
 	}
 	rc = 0;
