@@ -15,11 +15,13 @@
 #include "ledger.h"
 
 struct ctl {
-	const char	*dir;		/* the ledger directory */
+	const char	*where;		/* the ledger: directory or URL */
 	struct ledger	*l;		/* open ledger, or NULL */
 };
 
 int	ctl_open(struct ctl *, int flags);
+int	ctl_open_status(int);
+int	ctl_status(int);
 
 int	ctl_list(struct ctl *, int, char **);
 int	ctl_show(struct ctl *, int, char **);
@@ -29,6 +31,8 @@ int	ctl_verify(struct ctl *, int, char **);
 int	ctl_forget(struct ctl *, int, char **);
 int	ctl_import(struct ctl *, int, char **);
 int	ctl_backup(struct ctl *, int, char **);
+int	ctl_init(struct ctl *, int, char **);
+int	ctl_copy(struct ctl *, int, char **);
 
 int	ctl_norm_key(struct buf *, const char *);
 void	ctl_usage_of(const char *);

@@ -1,13 +1,24 @@
 /*
  * NAME
- *	ctl_admin - edefterctl forget, backup
+ *	ctl_admin - edefterctl forget, backup, init, copy
  * DESCRIPTION
  *	forget removes records so that a period can be sent again: a full
  *	key, or ID/YYYY-MM for every recipient of a period; `-' reads keys
- *	from standard input, one per line.  backup writes a compacted,
- *	consistent copy while other processes use the ledger, then opens
- *	the copy to prove it reads.
+ *	from standard input, one per line.  backup writes a consistent
+ *	LMDB copy while other processes use the ledger (compacted from an
+ *	LMDB ledger; from one snapshot of a PostgreSQL one), then opens the
+ *	copy to prove it reads.
+ *
+ *	init creates the ledger: the directory of an LMDB ledger, the
+ *	tables of a PostgreSQL one; on a ledger that exists it changes
+ *	nothing.  copy --to URL|DIR copies every record the target lacks
+ *	(LMDB into PostgreSQL and back), creating the target as init does;
+ *	a key the target holds keeps its record, so running it again copies
+ *	nothing.  A record that cannot be copied faithfully (undecodable,
+ *	or filed under another key than its fields make) is reported and
+ *	left out.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +158,7 @@ ctl_forget(struct ctl *ctl, int argc, char **argv)
 			} else if (rc) {
 				log_err("%s: %s", todo.v[j],
 				    ledger_strerror(rc));
-				status = EX_IOERR;
+				status = ctl_status(rc);
 			}
 		}
 		keys_free(&todo);
@@ -191,4 +202,92 @@ ctl_backup(struct ctl *ctl, int argc, char **argv)
 	ledger_close(copy);
 	buf_free(&err);
 	return EX_OK;
+}
+
+/* ctl_init - create the ledger; on one that exists, change nothing */
+int
+ctl_init(struct ctl *ctl, int argc, char **argv)
+{
+	struct ledger_stats st;
+	int	rc;
+
+	(void)argv;
+	if (argc != 1) {
+		ctl_usage_of("init");
+		return EX_USAGE;
+	}
+	if ((rc = ctl_open(ctl, LEDGER_INIT)) != 0)
+		return rc;
+	if ((rc = ledger_stats(ctl->l, &st)) != 0) {
+		log_err("%s: %s", ledger_path(ctl->l), ledger_strerror(rc));
+		return ctl_status(rc);
+	}
+	printf("ledger %s ready (%s, %s %u), %llu record%s\n",
+	    ledger_path(ctl->l), ledger_backend_name(ctl->l),
+	    strcmp(ledger_backend_name(ctl->l), "lmdb") ? "schema" : "format",
+	    st.format, (unsigned long long)st.entries, st.entries == 1 ? "" :
+	    "s");
+	return EX_OK;
+}
+
+static void
+copy_refused(const char *key, size_t keylen, const char *why, void *arg)
+{
+	(void)arg;
+	log_err("%.*s: %s", (int)keylen, key, why);
+}
+
+/* ctl_copy - every record the target lacks, from one snapshot */
+int
+ctl_copy(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ledger_copy_stats st;
+	struct ledger *to = NULL;
+	struct buf err = BUF_INIT;
+	const char *dest = NULL;
+	int	ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			dest = optarg;
+			break;
+		default:
+			ctl_usage_of("copy");
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc || dest == NULL || *dest == '\0') {
+		ctl_usage_of("copy");
+		return EX_USAGE;
+	}
+	if (strcmp(dest, ctl->where) == 0) {
+		log_err("copy --to %s: that is the ledger being copied",
+		    ledger_is_url(dest) ? "URL" : dest);
+		return EX_USAGE;
+	}
+	if ((rc = ctl_open(ctl, LEDGER_RDONLY)) != 0)
+		return rc;
+	if ((rc = ledger_open(&to, dest, LEDGER_INIT, NULL, &err)) != 0) {
+		log_err("%s; nothing copied", BUF_STR(&err));
+		buf_free(&err);
+		return ctl_open_status(rc);
+	}
+	buf_free(&err);
+	rc = ledger_copy(ctl->l, to, copy_refused, NULL, &st);
+	printf("%llu copied to %s, %llu already there (kept as they are), "
+	    "%llu refused\n", (unsigned long long)st.copied, ledger_path(to),
+	    (unsigned long long)st.present, (unsigned long long)st.refused);
+	if (rc != 0) {
+		log_err("copy from %s to %s stopped: %s", ledger_path(ctl->l),
+		    ledger_path(to), ledger_strerror(rc));
+		ledger_close(to);
+		return ctl_status(rc);
+	}
+	ledger_close(to);
+	return st.refused ? EX_DATAERR : EX_OK;
 }

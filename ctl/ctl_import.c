@@ -495,7 +495,7 @@ ctl_import(struct ctl *ctl, int argc, char **argv)
 		log_err("%s: import stopped, the failed batch of %d records "
 		    "not recorded: %s", ledger_path(ctl->l), BATCH,
 		    ledger_strerror(rc));
-		status = EX_IOERR;
+		status = ctl_status(rc);
 	}
 	printf("%lu imported, %lu already present (%lu moved to an earlier "
 	    "date), %lu skipped, %lu rejected\n", im.imported, im.present,

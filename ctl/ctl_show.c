@@ -2,8 +2,10 @@
  * NAME
  *	ctl_show - edefterctl list, show, dump, stats, verify
  * DESCRIPTION
- *	The read-only commands.  Each opens the ledger read-only and reads
- *	one consistent snapshot.  dump writes JSON lines, or a table (CSV,
+ *	The read-only commands, on either store.  Each opens the ledger
+ *	read-only and reads one consistent snapshot.  stats shows what the
+ *	store has: map and readers for LMDB, table size and connections for
+ *	PostgreSQL.  dump writes JSON lines, or a table (CSV,
  *	xlsx) through tabout.h whose columns are the dump_cols table; with
  *	-o FILE the file appears only when complete.
  */
@@ -175,7 +177,7 @@ ctl_list(struct ctl *ctl, int argc, char **argv)
 	free(rcpt);
 	if (rc) {
 		log_err("%s: %s", ledger_path(ctl->l), ledger_strerror(rc));
-		return EX_IOERR;
+		return ctl_status(rc);
 	}
 	printf("%lu record%s\n", c.n, c.n == 1 ? "" : "s");
 	return c.bad ? EX_DATAERR : EX_OK;
@@ -204,7 +206,7 @@ ctl_show(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if ((rc = ledger_lookup(ctl->l, key.data, &r, &store)) != 0) {
 		log_err("%s: %s", key.data, ledger_strerror(rc));
-		rc = rc == LEDGER_NOTFOUND ? EX_DATAERR : EX_IOERR;
+		rc = rc == LEDGER_NOTFOUND ? EX_DATAERR : ctl_status(rc);
 		goto out;
 	}
 	if (ledger_time_format(r.sent_ms, when, sizeof(when)) < 0)
@@ -578,6 +580,28 @@ human(char *out, size_t len, unsigned long long n)
 		snprintf(out, len, "%.1f KiB", (double)n / 1024);
 }
 
+/* stats_pg - what ledger_stats() says of a PostgreSQL ledger */
+static void
+stats_pg(struct ledger *l, const struct ledger_stats *st)
+{
+	char	a[32];
+
+	human(a, sizeof(a), st->file_size);
+	printf("ledger      %s\n", ledger_path(l));
+	printf("backend     postgresql (server %u.%u)\n",
+	    st->server_version / 10000, st->server_version % 100);
+	printf("schema      %u\n", st->format);
+	printf("records     %llu\n", (unsigned long long)st->entries);
+	printf("table size  %llu (%s, with its indexes)\n",
+	    (unsigned long long)st->file_size, a);
+	printf("page size   %u\n", st->page_size);
+	printf("connections %u of %u (to this database)\n", st->readers,
+	    st->max_readers);
+	if (st->entries)
+		printf("bytes/rec   %.0f\n", (double)st->file_size /
+		    (double)st->entries);
+}
+
 /* ctl_stats - records, sizes, map use, readers */
 int
 ctl_stats(struct ctl *ctl, int argc, char **argv)
@@ -595,7 +619,11 @@ ctl_stats(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	if ((rc = ledger_stats(ctl->l, &st)) != 0) {
 		log_err("%s: %s", ledger_path(ctl->l), ledger_strerror(rc));
-		return EX_IOERR;
+		return ctl_status(rc);
+	}
+	if (strcmp(ledger_backend_name(ctl->l), "postgresql") == 0) {
+		stats_pg(ctl->l, &st);
+		return EX_OK;
 	}
 	human(a, sizeof(a), st.file_size);
 	human(b, sizeof(b), st.map_size);
@@ -641,7 +669,7 @@ ctl_verify(struct ctl *ctl, int argc, char **argv)
 	if ((rc = ledger_verify(ctl->l, verify_problem, NULL, &checked,
 	    &bad)) != 0) {
 		log_err("%s: %s", ledger_path(ctl->l), ledger_strerror(rc));
-		return EX_IOERR;
+		return ctl_status(rc);
 	}
 	printf("%llu records checked, %llu bad\n", (unsigned long long)checked,
 	    (unsigned long long)bad);

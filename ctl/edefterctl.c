@@ -2,14 +2,18 @@
  * NAME
  *	edefterctl - the ledger's admin tool
  * SYNOPSIS
- *	edefterctl [-c FILE | -l LEDGERDIR] [-n] COMMAND [ARGS]
+ *	edefterctl [-c FILE | -l LEDGER] [-n] COMMAND [ARGS]
  * DESCRIPTION
- *	Lists, dumps, forgets, imports, checks and backs up the records of
- *	the send-once ledger.  The command grammar is the table below; the
- *	commands are in ctl_*.c.  See edefterctl(8).
+ *	Lists, dumps, forgets, imports, checks, backs up and copies the
+ *	records of the send-once ledger, in an LMDB directory or a
+ *	PostgreSQL database (-l DIR or -l postgresql://..., or LedgerURL,
+ *	else LedgerPath, of the configuration).  The command grammar is the
+ *	table below; the commands are in ctl_*.c.  See edefterctl(8).
  * DIAGNOSTICS
  *	Exit status per sysexits(3): 0 ok, 64 usage, 65 bad data, 66 no
- *	such input, 74 I/O error, 75 try again, 78 configuration error.
+ *	such input, 69 the ledger's database server cannot be reached, 74
+ *	I/O error, 75 try again, 77 permission denied, 78 configuration
+ *	error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +40,8 @@ static const struct {
 	{ "stats", ctl_stats, "stats" },
 	{ "verify", ctl_verify, "verify" },
 	{ "backup", ctl_backup, "backup DEST" },
+	{ "init", ctl_init, "init" },
+	{ "copy", ctl_copy, "copy --to URL|DIR" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -44,7 +50,7 @@ usage(FILE *fp)
 {
 	size_t	i;
 
-	fprintf(fp, "usage: edefterctl [-c FILE | -l LEDGERDIR] [-n] COMMAND "
+	fprintf(fp, "usage: edefterctl [-c FILE | -l DIR|URL] [-n] COMMAND "
 	    "[ARGS]\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %s\n", cmds[i].usage);
@@ -61,8 +67,6 @@ ctl_usage_of(const char *name)
 			fprintf(stderr, "usage: edefterctl %s\n", cmds[i].usage);
 }
 
-static int open_status(int);
-
 /* ctl_open - open the ledger; a sysexits status, the error logged */
 int
 ctl_open(struct ctl *c, int flags)
@@ -70,17 +74,24 @@ ctl_open(struct ctl *c, int flags)
 	struct buf err = BUF_INIT;
 	int	rc;
 
-	if ((rc = ledger_open(&c->l, c->dir, flags, NULL, &err)) != 0) {
+	if ((rc = ledger_open(&c->l, c->where, flags, NULL, &err)) != 0) {
 		log_err("%s", BUF_STR(&err));
-		rc = open_status(rc);
+		rc = ctl_open_status(rc);
 	}
 	buf_free(&err);
 	return rc;
 }
 
-/* open_status - the exit status for a ledger that would not open */
-static int
-open_status(int rc)
+/* ctl_status - the exit status for a ledger call that failed */
+int
+ctl_status(int rc)
+{
+	return rc == LEDGER_UNAVAILABLE ? EX_UNAVAILABLE : EX_IOERR;
+}
+
+/* ctl_open_status - the exit status for a ledger that would not open */
+int
+ctl_open_status(int rc)
 {
 	switch (rc) {
 	case ENOENT:
@@ -93,6 +104,8 @@ open_status(int rc)
 	case EAGAIN:
 	case EBUSY:
 		return EX_TEMPFAIL;
+	case ECONNREFUSED:
+		return EX_UNAVAILABLE;
 	case ENOTDIR:
 	case EINVAL:
 		return EX_DATAERR;
@@ -165,7 +178,7 @@ main(int argc, char **argv)
 		printf("usage: edefterctl %s\n", cmds[i].usage);
 		return EX_OK;
 	}
-	c.dir = dir ? dir : cf.ledger_path;
+	c.where = dir ? dir : conf_ledger(&cf);
 	optind = 1;
 	rc = cmds[i].fn(&c, argc, argv);
 	ledger_close(c.l);

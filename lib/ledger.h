@@ -6,33 +6,51 @@
  * DESCRIPTION
  *	The ledger maps a key `<id>/<YYYY-MM>/<recipient lowercased>' to
  *	the record of the first send of that period to that recipient.  The
- *	interface says nothing of the store behind it; ledger_lmdb.c
- *	implements it over an LMDB environment.
+ *	interface says nothing of the store behind it.  ledger_open() picks
+ *	the store from its argument: a libpq URI (`postgresql://' or
+ *	`postgres://') is a PostgreSQL database (ledger_pg.c), anything
+ *	else an LMDB environment directory (ledger_lmdb.c).  Every other
+ *	function dispatches through the backend's table (ledger_backend.h).
  *
- *	ledger_open() opens (and with LEDGER_CREATE creates) the ledger at
- *	a directory.  It refuses a directory on a network file system and
- *	a directory that holds something other than an edefter ledger.
- *	One handle is safe for all threads of a process; several processes
- *	may open the same ledger at once.
+ *	ledger_open() opens (and with LEDGER_CREATE creates) the ledger.
+ *	An LMDB directory on a network file system is refused, and so is a
+ *	directory that holds something other than an edefter ledger.  A
+ *	PostgreSQL database must hold the schema: only LEDGER_INIT (which
+ *	implies LEDGER_CREATE) creates it, so a milter pointed at the wrong
+ *	database refuses to start instead of starting an empty ledger.
+ *	With LEDGER_DEFER a PostgreSQL server that cannot be reached at
+ *	open is not an error (err then holds a warning): every call tries
+ *	again and fails with LEDGER_UNAVAILABLE until it can.  One handle
+ *	is safe for all threads of a process; several processes (and, on
+ *	PostgreSQL, several hosts) may open the same ledger at once.
  *
  *	ledger_claim() is the milter's decision: for each record in one
  *	write transaction, an absent key is recorded (LEDGER_NEW), a key
  *	present with the same Message-ID is a retry (LEDGER_RETRY) and any
  *	other present key is a duplicate (LEDGER_DUP).  The transaction is
- *	durable on disk when ledger_claim() returns 0.
+ *	durable (LMDB: on disk; PostgreSQL: committed, as durable as the
+ *	server's synchronous_commit makes it) when ledger_claim() returns 0.
+ *	Concurrent claims of one process share one transaction and one
+ *	commit (group commit).
  *
  *	ledger_merge() is the import: absent keys are recorded, present
  *	keys keep the earlier of the two send dates (LEDGER_PRESENT, or
- *	LEDGER_EARLIER when the date was moved back).
+ *	LEDGER_EARLIER when the date was moved back).  ledger_insert() is
+ *	the copy: absent keys are recorded as given, present keys keep
+ *	their record untouched (LEDGER_PRESENT).  ledger_copy() copies every
+ *	record of one ledger that another lacks, from one read snapshot.
  *
  *	ledger_lookup() copies one record into caller storage;
  *	ledger_iter() calls back for every record matching a filter, inside
- *	one read snapshot (the record is valid during the call only);
+ *	one read snapshot (the record is valid during the call only; the
+ *	callback may use the ledger itself);
  *	ledger_forget() removes one key.
  *
  *	ledger_stats(), ledger_verify() and ledger_backup() serve the admin
- *	tool; the backup is a consistent compacted copy made while other
- *	processes read and write.
+ *	tool.  The LMDB backup is a consistent compacted copy made while
+ *	other processes read and write; the PostgreSQL backup writes an
+ *	LMDB ledger holding one snapshot of the table (the database itself
+ *	is backed up with pg_dump).
  *	ledger_deliver() records what a delivery report said of one key:
  *	a final state (delivered, bounced) replaces anything; delayed only
  *	replaces queued or delayed (a late warning never undoes a result).
@@ -50,10 +68,17 @@
  *	as a record in state queued.  Records are written as version 2.
  *	Readers reject a version they do not know.  The ledger's own
  *	format number lives in the `meta' table under `format'.
+ *	On PostgreSQL the record's fields are the columns of one table
+ *	(ledger_pg.c).
  * DIAGNOSTICS
  *	Functions return 0 or an error code for ledger_strerror():
- *	LEDGER_NOTFOUND, an LMDB code, or an errno value.  ledger_open()
- *	also writes a one-line message naming the path into err.
+ *	LEDGER_NOTFOUND, an LMDB code, an errno value, or on PostgreSQL
+ *	LEDGER_UNAVAILABLE (the server cannot be reached) and LEDGER_DBERR
+ *	(it refused the statement); for these two ledger_strerror(), called
+ *	in the same thread, gives the server's words.  ledger_open() also
+ *	writes a one-line message naming the ledger into err; it returns
+ *	ENOENT when there is no ledger there (no directory, or no schema in
+ *	the database) and ECONNREFUSED when the server cannot be reached.
  */
 #ifndef EDEFTER_LEDGER_H
 #define EDEFTER_LEDGER_H
@@ -67,6 +92,9 @@
 #define LEDGER_REC_VERSION	2	/* the record's, written */
 #define LEDGER_NOTFOUND		(-30798)	/* == MDB_NOTFOUND */
 #define LEDGER_CORRUPT		(-30796)	/* == MDB_CORRUPTED */
+#define LEDGER_UNAVAILABLE	(-30500)	/* database server unreachable */
+#define LEDGER_DBERR		(-30501)	/* database refused a statement */
+#define LEDGER_PG_SCHEMA	1	/* the PostgreSQL schema's version */
 
 enum ledger_source { LEDGER_SRC_SMTP, LEDGER_SRC_PICKUP, LEDGER_SRC_IMPORT,
 	LEDGER_NSRC };
@@ -123,6 +151,13 @@ struct ledger_stats {
 	unsigned	readers;
 	unsigned	format;
 	unsigned	grows;		/* map growths by this handle */
+	unsigned	server_version;	/* PostgreSQL: server_version_num */
+};
+
+struct ledger_copy_stats {
+	uint64_t	copied;		/* absent in the target: recorded */
+	uint64_t	present;	/* there already: left as it was */
+	uint64_t	refused;	/* undecodable, or under the wrong key */
 };
 
 struct ledger_opts {
@@ -131,7 +166,9 @@ struct ledger_opts {
 };
 
 #define LEDGER_RDONLY	0x1
-#define LEDGER_CREATE	0x2
+#define LEDGER_CREATE	0x2		/* LMDB: make the directory */
+#define LEDGER_INIT	0x4		/* also PostgreSQL: make the schema */
+#define LEDGER_DEFER	0x8		/* PostgreSQL: server may be down */
 
 struct ledger;
 typedef int (*ledger_iter_fn)(const char *key, size_t keylen,
@@ -139,13 +176,18 @@ typedef int (*ledger_iter_fn)(const char *key, size_t keylen,
 typedef void (*ledger_problem_fn)(const char *key, size_t keylen,
     const char *problem, void *);
 
-int	ledger_open(struct ledger **, const char *dir, int flags,
+int	ledger_open(struct ledger **, const char *where, int flags,
 	    const struct ledger_opts *, struct buf *err);
 void	ledger_close(struct ledger *);
 const char *ledger_path(const struct ledger *);
+const char *ledger_backend_name(const struct ledger *);
+int	ledger_is_url(const char *);
 
 int	ledger_claim(struct ledger *, struct ledger_claim *, size_t);
 int	ledger_merge(struct ledger *, struct ledger_claim *, size_t);
+int	ledger_insert(struct ledger *, struct ledger_claim *, size_t);
+int	ledger_copy(struct ledger *from, struct ledger *to,
+	    ledger_problem_fn, void *, struct ledger_copy_stats *);
 int	ledger_lookup(struct ledger *, const char *key, struct ledger_rec *,
 	    struct buf *store);
 int	ledger_forget(struct ledger *, const char *key);

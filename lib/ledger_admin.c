@@ -1,10 +1,11 @@
 /*
  * NAME
- *	ledger_admin - ledger statistics, verification and hot backup
+ *	ledger_admin - the LMDB ledger's statistics and hot backup
  * DESCRIPTION
  *	See ledger.h.  The backup is mdb_env_copyfd2() with compaction into
  *	a temporary file, fsync'd and renamed: a consistent copy taken while
- *	the milter keeps writing.
+ *	the milter keeps writing.  Verification is store-independent, in
+ *	ledger.c.
  */
 #include <sys/stat.h>
 
@@ -16,12 +17,14 @@
 #include <unistd.h>
 
 #include "ledger.h"
+#include "ledger_backend.h"
 #include "ledger_lmdb.h"
 
-/* ledger_stats - sizes and counts */
+/* lmdb_stats - sizes and counts */
 int
-ledger_stats(struct ledger *l, struct ledger_stats *st)
+lmdb_stats(struct ledger *gl, struct ledger_stats *st)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	char	path[4096];
 	MDB_envinfo info;
 	MDB_stat ms;
@@ -46,55 +49,17 @@ ledger_stats(struct ledger *l, struct ledger_stats *st)
 	st->readers = info.me_numreaders;
 	st->format = LEDGER_FORMAT;
 	st->grows = l->grows;
-	snprintf(path, sizeof(path), "%s/data.mdb", l->path);
+	snprintf(path, sizeof(path), "%s/data.mdb", l->l.path);
 	if (stat(path, &sb) == 0)
 		st->file_size = (uint64_t)sb.st_size;
 	return 0;
 }
 
-struct verify_ctx {
-	ledger_problem_fn fn;
-	void		*arg;
-	uint64_t	checked;
-	uint64_t	bad;
-	struct buf	why;
-};
-
-static int
-verify_one(const char *key, size_t keylen, const struct ledger_rec *r,
-    void *arg)
-{
-	struct verify_ctx *v = arg;
-
-	v->checked++;
-	if (r == NULL) {
-		v->bad++;
-		v->fn(key, keylen, "record cannot be decoded", v->arg);
-	} else if (ledger_rec_check(key, keylen, r, &v->why) < 0) {
-		v->bad++;
-		v->fn(key, keylen, BUF_STR(&v->why), v->arg);
-	}
-	return 0;
-}
-
-/* ledger_verify - decode and check every record */
+/* lmdb_backup - compacted copy into destdir/data.mdb, written atomically */
 int
-ledger_verify(struct ledger *l, ledger_problem_fn fn, void *arg,
-    uint64_t *checked, uint64_t *bad)
+lmdb_backup(struct ledger *gl, const char *dest, struct buf *err)
 {
-	struct verify_ctx v = { fn, arg, 0, 0, BUF_INIT };
-	int	rc = ledger_iter(l, NULL, verify_one, &v);
-
-	buf_free(&v.why);
-	*checked = v.checked;
-	*bad = v.bad;
-	return rc;
-}
-
-/* ledger_backup - compacted copy into destdir/data.mdb, written atomically */
-int
-ledger_backup(struct ledger *l, const char *dest, struct buf *err)
-{
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	struct buf tmp = BUF_INIT, fin = BUF_INIT;
 	struct stat sb;
 	int	fd = -1, dfd, made = 0, rc = 0;

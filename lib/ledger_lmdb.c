@@ -7,10 +7,11 @@
  *	durable (no MDB_NOSYNC).  MDB_NOTLS lets any thread run a read
  *	transaction, as libmilter's thread pool needs.
  *
- *	Writers of one process are grouped: ledger_claim() and
- *	ledger_merge() queue their batch, and whoever finds no commit under
- *	way commits every queued batch in one transaction, so concurrent
- *	end-of-message decisions share one flush (write_batch()).
+ *	Writers of one process are grouped: ledger_claim(), ledger_merge()
+ *	and ledger_insert() queue their batch, and whoever finds no commit
+ *	under way commits every queued batch in one transaction, so
+ *	concurrent end-of-message decisions share one flush
+ *	(ledger_group_write() in ledger.c, commit_group() here).
  *
  *	LMDB allows mdb_env_set_mapsize() only while the process has no
  *	transaction open, so every transaction holds a reader lock on
@@ -37,6 +38,7 @@
 
 #include "conf.h"
 #include "ledger.h"
+#include "ledger_backend.h"
 #include "ledger_lmdb.h"
 
 #define DEFAULT_MAP	(16UL << 20)
@@ -64,22 +66,6 @@ static const struct {
 	{ 0x0BD00BD0, "lustre" }, { 0x564c, "ncp" },
 	{ 0x13661366, "orangefs" }, { 0x47504653, "gpfs" },
 };
-
-const char *
-ledger_strerror(int rc)
-{
-	if (rc == LEDGER_NOTFOUND)
-		return "no such record";
-	if (rc == LEDGER_CORRUPT)
-		return "record cannot be decoded";
-	return mdb_strerror(rc);
-}
-
-const char *
-ledger_path(const struct ledger *l)
-{
-	return l->path;
-}
 
 /* netfs_name - the network file system holding dir, or NULL */
 static const char *
@@ -119,7 +105,7 @@ netfs_parent(const char *dir)
 
 /* txn_begin - begin with l->lock held shared; retries what can be retried */
 int
-ledger_txn_begin(struct ledger *l, unsigned flags, MDB_txn **txn)
+ledger_txn_begin(struct ledger_lmdb *l, unsigned flags, MDB_txn **txn)
 {
 	int	rc, tries, dead;
 
@@ -145,14 +131,14 @@ ledger_txn_begin(struct ledger *l, unsigned flags, MDB_txn **txn)
 }
 
 void
-ledger_txn_abort(struct ledger *l, MDB_txn *txn)
+ledger_txn_abort(struct ledger_lmdb *l, MDB_txn *txn)
 {
 	mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&l->lock);
 }
 
 static int
-txn_commit(struct ledger *l, MDB_txn *txn)
+txn_commit(struct ledger_lmdb *l, MDB_txn *txn)
 {
 	int	rc = mdb_txn_commit(txn);
 
@@ -162,7 +148,7 @@ txn_commit(struct ledger *l, MDB_txn *txn)
 
 /* grow - double the map, unless another thread already did */
 static int
-grow(struct ledger *l, size_t seen)
+grow(struct ledger_lmdb *l, size_t seen)
 {
 	MDB_envinfo info;
 	size_t	next;
@@ -184,7 +170,7 @@ grow(struct ledger *l, size_t seen)
 }
 
 static size_t
-map_size(struct ledger *l)
+map_size(struct ledger_lmdb *l)
 {
 	MDB_envinfo info;
 
@@ -194,8 +180,8 @@ map_size(struct ledger *l)
 
 /* put_rec - encode and store */
 static int
-put_rec(struct ledger *l, MDB_txn *txn, MDB_val *k, const struct ledger_rec *r,
-    struct buf *tmp)
+put_rec(struct ledger_lmdb *l, MDB_txn *txn, MDB_val *k,
+    const struct ledger_rec *r, struct buf *tmp)
 {
 	MDB_val	v;
 
@@ -206,10 +192,11 @@ put_rec(struct ledger *l, MDB_txn *txn, MDB_val *k, const struct ledger_rec *r,
 	return mdb_put(txn, l->recs, k, &v, 0);
 }
 
-/* apply - one pass over the batch inside a write transaction */
+/* apply - one pass over the batch inside a write transaction: claim,
+ * merge or insert (enum ledger_how) */
 static int
-apply(struct ledger *l, MDB_txn *txn, struct ledger_claim *c, size_t n,
-    int merge, struct buf *key, struct buf *tmp)
+apply(struct ledger_lmdb *l, MDB_txn *txn, struct ledger_claim *c, size_t n,
+    int how, struct buf *key, struct buf *tmp)
 {
 	struct ledger_rec old;
 	MDB_val	k, v;
@@ -235,15 +222,17 @@ apply(struct ledger *l, MDB_txn *txn, struct ledger_claim *c, size_t n,
 			return rc;
 		if (ledger_rec_decode(v.mv_data, v.mv_size, &old) != 0) {
 			/* present but unreadable: never treat it as absent */
-			c[i].outcome = merge ? LEDGER_PRESENT : LEDGER_DUP;
+			c[i].outcome = how != LEDGER_W_CLAIM ? LEDGER_PRESENT :
+			    LEDGER_DUP;
 			continue;
 		}
 		c[i].first_ms = old.sent_ms;
-		if (!merge) {
+		if (how == LEDGER_W_CLAIM) {
 			c[i].outcome = r->message_id && *r->message_id &&
 			    strcmp(r->message_id, old.message_id) == 0 ?
 			    LEDGER_RETRY : LEDGER_DUP;
-		} else if (r->sent_ms > 0 && r->sent_ms < old.sent_ms) {
+		} else if (how == LEDGER_W_MERGE && r->sent_ms > 0 &&
+		    r->sent_ms < old.sent_ms) {
 			c[i].outcome = LEDGER_EARLIER;
 			old.sent_ms = r->sent_ms;
 			if ((rc = put_rec(l, txn, &k, &old, tmp)) != 0)
@@ -254,23 +243,15 @@ apply(struct ledger *l, MDB_txn *txn, struct ledger_claim *c, size_t n,
 	return 0;
 }
 
-struct writer {
-	struct ledger_claim *c;
-	size_t		 n;
-	int		 merge;
-	int		 rc;
-	int		 done;
-	struct writer	*next;
-};
-
 /* commit_group - the batches of several writers in one durable
  * transaction, in arrival order (a later batch sees an earlier one's
  * records), growing the map when it is full */
 static int
-commit_group(struct ledger *l, struct writer *list)
+commit_group(struct ledger *gl, struct ledger_writer *list)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	struct buf key = BUF_INIT, tmp = BUF_INIT;
-	struct writer *w;
+	struct ledger_writer *w;
 	MDB_txn	*txn;
 	size_t	seen;
 	int	rc, tries;
@@ -280,7 +261,7 @@ commit_group(struct ledger *l, struct writer *list)
 			break;
 		seen = map_size(l);
 		for (w = list, rc = 0; w && rc == 0; w = w->next)
-			rc = apply(l, txn, w->c, w->n, w->merge, &key, &tmp);
+			rc = apply(l, txn, w->c, w->n, w->how, &key, &tmp);
 		if (rc == 0)
 			rc = txn_commit(l, txn);
 		else
@@ -295,70 +276,30 @@ commit_group(struct ledger *l, struct writer *list)
 	return rc;
 }
 
-/* write_batch - queue the batch; the first writer to find no commit under
- * way commits every queued batch at once (group commit: one flush for
- * the messages that end together, each answered after its batch is on
- * disk), the others wait for it */
+/* always_alone - after a failed group, every batch is tried by itself */
 static int
-write_batch(struct ledger *l, struct ledger_claim *c, size_t n, int merge)
+always_alone(int rc)
 {
-	struct writer w = { c, n, merge, 0, 0, NULL }, *list, *v;
-	int	rc;
-
-	pthread_mutex_lock(&l->gc_mu);
-	*l->gc_tail = &w;
-	l->gc_tail = &w.next;
-	while (!w.done && l->gc_busy)
-		pthread_cond_wait(&l->gc_cv, &l->gc_mu);
-	if (w.done) {
-		pthread_mutex_unlock(&l->gc_mu);
-		return w.rc;
-	}
-	l->gc_busy = 1;
-	list = l->gc_head;
-	l->gc_head = NULL;
-	l->gc_tail = &l->gc_head;
-	pthread_mutex_unlock(&l->gc_mu);
-
-	rc = commit_group(l, list);
-	if (rc != 0 && list->next != NULL) {
-		/* one batch may be at fault: give each its own answer */
-		for (v = list; v; v = v->next) {
-			struct writer *next = v->next;
-			v->next = NULL;
-			v->rc = commit_group(l, v);
-			v->next = next;
-		}
-	} else
-		for (v = list; v; v = v->next)
-			v->rc = rc;
-
-	pthread_mutex_lock(&l->gc_mu);
-	for (v = list; v; v = v->next)
-		v->done = 1;
-	l->gc_busy = 0;
-	pthread_cond_broadcast(&l->gc_cv);
-	pthread_mutex_unlock(&l->gc_mu);
-	return w.rc;
+	(void)rc;
+	return 1;
 }
 
-int
-ledger_claim(struct ledger *l, struct ledger_claim *c, size_t n)
+/* lmdb_write - claim, merge or insert a batch, group-committed */
+static int
+lmdb_write(struct ledger *gl, struct ledger_claim *c, size_t n, int how)
 {
-	return write_batch(l, c, n, 0);
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
+
+	return ledger_group_write(&l->gc, gl, c, n, how, commit_group,
+	    always_alone);
 }
 
-int
-ledger_merge(struct ledger *l, struct ledger_claim *c, size_t n)
-{
-	return write_batch(l, c, n, 1);
-}
-
-/* ledger_lookup - copy one record out */
-int
-ledger_lookup(struct ledger *l, const char *key, struct ledger_rec *r,
+/* lmdb_lookup - copy one record out */
+static int
+lmdb_lookup(struct ledger *gl, const char *key, struct ledger_rec *r,
     struct buf *store)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	MDB_txn	*txn;
 	MDB_val	k, v;
 	int	rc;
@@ -376,10 +317,11 @@ ledger_lookup(struct ledger *l, const char *key, struct ledger_rec *r,
 	return rc;
 }
 
-/* ledger_forget - remove one key */
-int
-ledger_forget(struct ledger *l, const char *key)
+/* lmdb_forget - remove one key */
+static int
+lmdb_forget(struct ledger *gl, const char *key)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	MDB_txn	*txn;
 	MDB_val	k;
 	int	rc;
@@ -394,12 +336,13 @@ ledger_forget(struct ledger *l, const char *key)
 	return rc;
 }
 
-/* ledger_deliver - a delivery report onto one key's record; *changed
+/* lmdb_deliver - a delivery report onto one key's record; *changed
  * says whether the record moved (a late delay after a result does not) */
-int
-ledger_deliver(struct ledger *l, const char *key, int state, int64_t ms,
+static int
+lmdb_deliver(struct ledger *gl, const char *key, int state, int64_t ms,
     const char *status, const char *diag, int *changed)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	struct buf tmp = BUF_INIT, copy = BUF_INIT;
 	struct ledger_rec r;
 	MDB_txn	*txn;
@@ -470,11 +413,12 @@ match(const struct ledger_filter *f, const MDB_val *k)
 	return 1;
 }
 
-/* ledger_iter - every record matching f, in key order, one snapshot */
-int
-ledger_iter(struct ledger *l, const struct ledger_filter *f,
+/* lmdb_iter - every record matching f, in key order, one snapshot */
+static int
+lmdb_iter(struct ledger *gl, const struct ledger_filter *f,
     ledger_iter_fn fn, void *arg)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
 	struct buf prefix = BUF_INIT;
 	struct ledger_rec r;
 	MDB_cursor *cur;
@@ -525,7 +469,7 @@ ledger_iter(struct ledger *l, const struct ledger_filter *f,
 
 /* open_tables - find the two tables; create them in a new environment */
 static int
-open_tables(struct ledger *l, int flags, struct buf *err)
+open_tables(struct ledger_lmdb *l, int flags, struct buf *err)
 {
 	MDB_txn	*txn;
 	MDB_dbi	 main_db;
@@ -548,7 +492,7 @@ open_tables(struct ledger *l, int flags, struct buf *err)
 		mdb_txn_abort(txn);
 		if (!create) {
 			buf_printf(err, "%s: not an edefter ledger (an LMDB "
-			    "environment without the ledger's tables)", l->path);
+			    "environment without the ledger's tables)", l->l.path);
 			return EINVAL;
 		}
 		if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0 ||
@@ -575,7 +519,7 @@ open_tables(struct ledger *l, int flags, struct buf *err)
 	mdb_txn_commit(txn);		/* keeps the dbi handles */
 	if (fmt == 0 || fmt > LEDGER_FORMAT) {
 		buf_printf(err, "%s: ledger format %u is not supported "
-		    "(this program reads format %d)", l->path, fmt,
+		    "(this program reads format %d)", l->l.path, fmt,
 		    LEDGER_FORMAT);
 		return EINVAL;
 	}
@@ -583,7 +527,7 @@ open_tables(struct ledger *l, int flags, struct buf *err)
 fail_txn:
 	mdb_txn_abort(txn);
 fail:
-	buf_printf(err, "%s: cannot open the ledger's tables: %s", l->path,
+	buf_printf(err, "%s: cannot open the ledger's tables: %s", l->l.path,
 	    mdb_strerror(rc));
 	return rc;
 }
@@ -602,13 +546,15 @@ env_size(const char *name, size_t given, size_t def)
 	return def;
 }
 
-/* ledger_open - open (or create) the ledger in dir */
-int
-ledger_open(struct ledger **lp, const char *dir, int flags,
+static void lmdb_close(struct ledger *);
+
+/* lmdb_open - open (or create) the ledger in dir */
+static int
+lmdb_open(struct ledger **lp, const char *dir, int flags,
     const struct ledger_opts *opts, struct buf *err)
 {
 	pthread_rwlockattr_t attr;
-	struct ledger *l;
+	struct ledger_lmdb *l;
 	struct stat sb;
 	char	path[4096];
 	const char *fs;
@@ -657,7 +603,7 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 		    strerror(rc));
 		return rc;
 	}
-	if ((l = calloc(1, sizeof(*l))) == NULL || (l->path = strdup(dir)) ==
+	if ((l = calloc(1, sizeof(*l))) == NULL || (l->l.path = strdup(dir)) ==
 	    NULL) {
 		free(l);
 		buf_printf(err, "%s: out of memory", dir);
@@ -673,9 +619,8 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&l->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
-	pthread_mutex_init(&l->gc_mu, NULL);
-	pthread_cond_init(&l->gc_cv, NULL);
-	l->gc_tail = &l->gc_head;
+	ledger_group_init(&l->gc);
+	l->l.be = &ledger_backend_lmdb;
 	if ((rc = mdb_env_create(&l->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(l->env, 4)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(l->env, MAX_READERS)) != 0 ||
@@ -697,23 +642,37 @@ ledger_open(struct ledger **lp, const char *dir, int flags,
 	(void)mdb_reader_check(l->env, &dead);
 	if ((rc = open_tables(l, flags, err)) != 0)
 		goto fail;
-	*lp = l;
+	*lp = &l->l;
 	return 0;
 fail:
-	ledger_close(l);
+	lmdb_close(&l->l);
 	return rc;
 }
 
-void
-ledger_close(struct ledger *l)
+static void
+lmdb_close(struct ledger *gl)
 {
+	struct ledger_lmdb *l = (struct ledger_lmdb *)gl;
+
 	if (l == NULL)
 		return;
 	if (l->env)
 		mdb_env_close(l->env);
 	pthread_rwlock_destroy(&l->lock);
-	pthread_mutex_destroy(&l->gc_mu);
-	pthread_cond_destroy(&l->gc_cv);
-	free(l->path);
+	ledger_group_destroy(&l->gc);
+	free(l->l.path);
 	free(l);
 }
+
+const struct ledger_backend ledger_backend_lmdb = {
+	.name = "lmdb",
+	.open = lmdb_open,
+	.close = lmdb_close,
+	.write = lmdb_write,
+	.lookup = lmdb_lookup,
+	.forget = lmdb_forget,
+	.deliver = lmdb_deliver,
+	.iter = lmdb_iter,
+	.stats = lmdb_stats,
+	.backup = lmdb_backup,
+};

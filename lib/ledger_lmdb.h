@@ -2,7 +2,7 @@
  * NAME
  *	ledger_lmdb - the LMDB ledger's handle, shared by ledger_lmdb.c
  *	(open, transactions, claims, lookups) and ledger_admin.c (stats,
- *	verify, backup); not for the rest of the library (use ledger.h)
+ *	backup); not for the rest of the library (use ledger.h)
  */
 #ifndef EDEFTER_LEDGER_LMDB_H
 #define EDEFTER_LEDGER_LMDB_H
@@ -11,26 +11,24 @@
 #include <pthread.h>
 
 #include "ledger.h"
+#include "ledger_backend.h"
 
-struct writer;
-
-struct ledger {
+struct ledger_lmdb {
+	struct ledger	 l;		/* first: the generic handle */
 	MDB_env		*env;
 	MDB_dbi		 recs;
 	MDB_dbi		 meta;
-	char		*path;
 	size_t		 max_map;
 	unsigned	 grows;
 	pthread_rwlock_t lock;
 	/* group commit: writers queue here; one of them commits for all */
-	pthread_mutex_t	 gc_mu;
-	pthread_cond_t	 gc_cv;
-	struct writer	*gc_head;
-	struct writer	**gc_tail;
-	int		 gc_busy;
+	struct ledger_group gc;
 };
 
-int	ledger_txn_begin(struct ledger *, unsigned, MDB_txn **);
-void	ledger_txn_abort(struct ledger *, MDB_txn *);
+int	ledger_txn_begin(struct ledger_lmdb *, unsigned, MDB_txn **);
+void	ledger_txn_abort(struct ledger_lmdb *, MDB_txn *);
+
+int	lmdb_stats(struct ledger *, struct ledger_stats *);
+int	lmdb_backup(struct ledger *, const char *, struct buf *);
 
 #endif
