@@ -1,18 +1,28 @@
 /*
  * log - diagnostics to syslog and stderr; see log.h.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char *log_name = "edefter";
 static int log_where = LOG_TO_STDERR;
 static enum log_level log_level = LOG_LVL_INFO;
+
+/* EDEFTER_SYSLOG_SOCKET: the test hook of log.h */
+static int log_sock = -1;
+static int log_fac = LOG_USER;
+static struct sockaddr_un log_addr;
 
 static const struct {
 	const char	*name;
@@ -49,14 +59,58 @@ log_facility_name(int value)
 	return "?";
 }
 
+/* sock_open - a datagram socket for the syslog daemon at path */
+static int
+sock_open(const char *path)
+{
+	if (log_sock >= 0)
+		return 0;
+	if (strlen(path) >= sizeof(log_addr.sun_path))
+		return -1;
+	memset(&log_addr, 0, sizeof(log_addr));
+	log_addr.sun_family = AF_UNIX;
+	memcpy(log_addr.sun_path, path, strlen(path) + 1);
+	log_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return log_sock < 0 ? -1 : 0;
+}
+
+/* sock_syslog - one line as syslog(3) writes it to /dev/log */
+static void
+sock_syslog(int prio, const char *tag, const char *line)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char	msg[2304];
+	time_t	now = time(NULL);
+	struct tm tm;
+	int	n;
+
+	localtime_r(&now, &tm);
+	n = snprintf(msg, sizeof(msg), "<%d>%s %2d %02d:%02d:%02d %s[%ld]: %s%s",
+	    log_fac | prio, mon[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, log_name, (long)getpid(), tag, line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	(void)sendto(log_sock, msg, (size_t)n, MSG_NOSIGNAL,
+	    (struct sockaddr *)&log_addr, sizeof(log_addr));
+}
+
 /* log_open - set ident, facility and destinations */
 void
 log_open(const char *ident, int facility, int where)
 {
-	const char *slash = strrchr(ident, '/');
+	const char *slash = strrchr(ident, '/'), *hook;
 
 	log_name = slash ? slash + 1 : ident;
 	log_where = where;
+	if ((hook = getenv("EDEFTER_SYSLOG_SOCKET")) != NULL && *hook &&
+	    sock_open(hook) == 0) {
+		if (facility != 0 && (facility & ~LOG_FACMASK) == 0)
+			log_fac = facility;
+		return;
+	}
 	openlog(log_name, LOG_PID | LOG_NDELAY, facility);
 }
 
@@ -91,7 +145,9 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		return;
 	errno = save;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_where & LOG_TO_SYSLOG)
+	if ((log_where & LOG_TO_SYSLOG) && log_sock >= 0)
+		sock_syslog(prio[level], tag[level], line);
+	else if (log_where & LOG_TO_SYSLOG)
 		syslog(prio[level], "%s%s", tag[level], line);
 	if (log_where & LOG_TO_STDERR) {
 		fprintf(stderr, "%s: %s%s\n", log_name, tag[level], line);

@@ -16,6 +16,14 @@
  *	log_kv() appends one `key=value' word to a buffer, quoting and
  *	escaping the value so that a value from the network (a recipient, a
  *	file name) can neither split the line nor forge another key.
+ *
+ *	Test hook: with EDEFTER_SYSLOG_SOCKET=/path in the environment,
+ *	log_open() sends the syslog lines as datagrams to the unix socket
+ *	at /path, in the form syslog(3) gives /dev/log ("<PRI>Mmm dd
+ *	hh:mm:ss ident[pid]: text"), instead of through syslog(3).  The
+ *	tests point it at a private rsyslogd's imuxsock socket; it is no
+ *	configuration, and production leaves it unset.  A path too long
+ *	for a socket, or no socket to be had, falls back to syslog(3).
  * DIAGNOSTICS
  *	log_facility() returns -1 for an unknown facility name.
  */
