@@ -3,6 +3,7 @@
 
     smtpsink.py --dir DIR --port PORT --mode MODE
                 [--lifetime SECONDS] [--max-connections N] [--no-pipelining]
+                [--rcpt-rule GLOB=REPLY]...
 
 Listens on 127.0.0.1:PORT only.  Once listening it writes DIR/smtpsink.pid
 and then DIR/ready, so a test can wait for the marker instead of sleeping.
@@ -27,10 +28,16 @@ Modes (the reply to the end of DATA):
     reject-dup    550 5.7.1 duplicate message
     550           550 5.7.1 message refused (permanent)
 
+--rcpt-rule GLOB=REPLY answers RCPT TO for an address (lowercased, no
+brackets) matching the shell glob with REPLY (e.g. "550 5.1.1 no such
+user" or "451 4.2.2 mailbox full") instead of 250; the first matching
+rule wins.  Such a recipient is not taken.
+
 Nothing is printed on stdout; errors go to stderr.
 """
 
 import argparse
+import fnmatch
 import os
 import socket
 import sys
@@ -184,8 +191,15 @@ class Session:
             elif addr is None:
                 self.send("501 5.5.4 Syntax: RCPT TO:<address>")
             else:
-                self.rcpts.append(addr)
-                self.send("250 2.1.5 Ok")
+                plain = addr.strip("<>").lower()
+                for rule in self.sink.opts.rcpt_rule:
+                    glob, _, reply = rule.partition("=")
+                    if fnmatch.fnmatchcase(plain, glob.lower()):
+                        self.send(reply)
+                        break
+                else:
+                    self.rcpts.append(addr)
+                    self.send("250 2.1.5 Ok")
         elif verb == "DATA":
             if not self.rcpts:
                 self.send("503 5.5.1 Error: need RCPT command")
@@ -254,6 +268,7 @@ def main():
     parser.add_argument("--lifetime", type=float, default=120.0)
     parser.add_argument("--max-connections", type=int, default=0)
     parser.add_argument("--no-pipelining", action="store_true")
+    parser.add_argument("--rcpt-rule", action="append", default=[])
     opts = parser.parse_args()
 
     os.makedirs(opts.dir, exist_ok=True)
