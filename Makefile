@@ -227,7 +227,8 @@ bench: deps
 UNITDIR		?= /lib/systemd/system
 TMPFILESDIR	?= /usr/lib/tmpfiles.d
 MAN5		:= lib/edefter.conf.5
-MAN8		:= milter/edefter-milter.8 scanner/edefter-scan.8 ctl/edefterctl.8
+MAN8		:= milter/edefter-milter.8 scanner/edefter-scan.8 ctl/edefterctl.8 \
+		   dsn/edefter-dsn.8
 UNITS		:= postfix/edefter-milter.service postfix/edefter-scan.service \
 		   postfix/edefter-scan.timer postfix/edefter-scan-daemon.service
 SUBST		= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
