@@ -56,12 +56,21 @@ CSV
 
 # ---- the services ----------------------------------------------------------
 say "starting a private Postfix (127.0.0.1:$PF_PORT), edefter-milter, smbd and the FUSE mount"
-sink_start "$T/sink" "$SINK_PORT" || die "smtp-sink did not start"
+SINK_OPTS=-N sink_start "$T/sink" "$SINK_PORT" || die "smtp-sink did not start"
 test_at_exit "sink_stop $T/sink"
 pf_setup "$T/pf" "$PF_PORT" "$SINK_PORT" || die "Postfix setup failed"
-milter_conf m "UserID postfix:postfix" || die "milter config"
+milter_conf m "UserID nobody:postfix" || die "milter config"
 milter_start m || die "edefter-milter did not start: $(cat "$T/m.log")"
-pf_milter "$T/pf" "local:$T/m.sock" || die "postconf failed"
+cat >"$T/edefter.conf" <<CONF
+LedgerPath     $T/m.ledger
+BounceAddress  edefter-dsn@ofis.example
+CONF
+chmod 0644 "$T/edefter.conf"
+sh "$TOP/postfix/edefter-postconf" -c "$T/pf/etc" -s "local:$T/m.sock" apply \
+    --bounce edefter-dsn@ofis.example --dsn-user nobody \
+    --dsn-command "$BUILD/edefter-dsn" --dsn-config "$T/edefter.conf" >/dev/null ||
+    die "edefter-postconf apply failed"
+touch -d "1 minute ago" "$T/pf/etc/main.cf" "$T/pf/etc/master.cf"
 pf_start "$T/pf" || die "Postfix did not start"
 test_at_exit "pf_stop $T/pf"
 echo "postfix: smtpd_milters = $(postconf -c "$T/pf/etc" -h smtpd_milters)"
@@ -91,6 +100,7 @@ SettleSeconds  0
 StateDir       $T/scan
 SendFrom       2025-01
 Notify         muhasebe@ofis.example
+BounceAddress  edefter-dsn@ofis.example
 CONF
 export EDEFTER_CONF=$T/edefter.conf
 
@@ -151,8 +161,39 @@ LC_ALL=C sed -i 's/patron@sirin.example/patron@sirin.example, yeni@sirin.example
 run edefter-scan -c "$EDEFTER_CONF" run 2>/dev/null | grep "^sent"
 delivered
 
-say "the ledger"
+say "the ledger: what Postfix reported for each recipient (relayed: delivered)"
+WAIT_DSN_END=$((SECONDS + 30))
+while [ $SECONDS -lt $WAIT_DSN_END ] &&
+    edefterctl -l "$T/m.ledger" list | grep -q " queued "; do
+	pf_flush "$T/pf" >/dev/null 2>&1
+	sleep 0.2
+done
 run edefterctl -l "$T/m.ledger" list
+
+say "Şirin's mail server bounces patron@sirin.example later (mailbox full): an NDR to the VERP address"
+/usr/bin/python3 - "$PF_PORT" <<'PY'
+import smtplib, sys
+to = "edefter-dsn+4540536920-202509@ofis.example"
+msg = ("From: Mail Delivery System <MAILER-DAEMON@mx.sirin.example>\r\n"
+       "To: <%s>\r\nSubject: Undeliverable: e-Defter\r\nMIME-Version: 1.0\r\n"
+       "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+       "--B\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n\r\n"
+       "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+       "Reporting-MTA: dns; mx.sirin.example\r\n\r\n"
+       "Final-Recipient: rfc822; patron@sirin.example\r\nAction: failed\r\n"
+       "Status: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full\r\n\r\n--B--\r\n") % to
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+    s.sendmail("", [to], msg.encode())
+print("sent to", to)
+PY
+WAIT_DSN_END=$((SECONDS + 30))
+while [ $SECONDS -lt $WAIT_DSN_END ] &&
+    ! edefterctl -l "$T/m.ledger" list | grep -q "patron@sirin.example.* bounced "; do
+	pf_flush "$T/pf" >/dev/null 2>&1
+	sleep 0.2
+done
+run edefterctl -l "$T/m.ledger" list --period 2025-09
+run edefter-scan -c "$EDEFTER_CONF" status 2>/dev/null | grep -E "^(STATE|bounced)"
 
 say "the milter's decisions (syslog lines)"
 grep -E "record|reject" "$T/m.log" | sed 's/^edefter-milter: /  /' | cut -c1-150

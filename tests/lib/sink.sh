@@ -72,7 +72,10 @@ sink_start() {
 	if [ "$(id -u)" -eq 0 ]; then
 		user=(-u root)
 	fi
-	smtp-sink "${user[@]}" -4 -m 64 -d "$dir/msg." "127.0.0.1:$port" 64 \
+	# SINK_OPTS: more smtp-sink options (-N: no DSN, so that Postfix
+	# itself reports a relayed delivery)
+	# shellcheck disable=SC2086
+	smtp-sink "${user[@]}" ${SINK_OPTS:-} -4 -m 64 -d "$dir/msg." "127.0.0.1:$port" 64 \
 	    </dev/null >>"$dir/.smtp-sink.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$dir/.smtp-sink.pid"
