@@ -326,7 +326,9 @@ pg_connect(struct ledger_pg *pg, int init, PGconn **cp, struct buf *err)
 	return 0;
 }
 
-/* alive - an idle connection that the server has not closed */
+/* alive - an idle connection that the server has not closed: on an
+ * idle connection the server says nothing unless it is going away (a
+ * restart, pg_terminate_backend), so anything to read ends it */
 static int
 alive(PGconn *c)
 {
@@ -338,13 +340,7 @@ alive(PGconn *c)
 	pfd.fd = PQsocket(c);
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	if (pfd.fd < 0 || poll(&pfd, 1, 0) < 0)
-		return 0;
-	if (pfd.revents == 0)
-		return 1;
-	/* something to read on an idle connection: a notice, or goodbye */
-	return PQconsumeInput(c) && PQstatus(c) == CONNECTION_OK &&
-	    !PQisBusy(c);
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
 }
 
 /* pg_conn_get - a ready connection: from the pool, or a new one */

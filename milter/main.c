@@ -13,8 +13,11 @@
  *	to UserID for good (setgroups, setgid, setuid) before it opens the
  *	ledger or talks to the MTA.
  * CONFIGURATION PARAMETERS
- *	LedgerPath, Socket, UserID, OnLedgerError, InspectAttachments,
- *	TrustedClients, SyslogFacility (edefter.conf(5)).
+ *	LedgerPath or LedgerURL, Socket, UserID, OnLedgerError,
+ *	InspectAttachments, TrustedClients, SyslogFacility (edefter.conf(5)).
+ *	A PostgreSQL ledger (LedgerURL) must hold the schema (edefterctl
+ *	init); a server that cannot be reached at start is a warning, and
+ *	every claim is a ledger error until it can be.
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM (libmilter also stops on SIGHUP and SIGINT);
  *	64 usage, 69 libmilter failure, 71 privilege drop failed, 78 bad
@@ -214,7 +217,8 @@ main(int argc, char **argv)
 	if (sock && as_root && chown(sock, uid, sgid) < 0)
 		log_fatal(EX_NOPERM, "%s: chown: %s", sock, strerror(errno));
 	if (as_root && user) {
-		mkdir_owned(mcfg.conf.ledger_path, 0750, uid, gid, 1);
+		if (!ledger_is_url(conf_ledger(&mcfg.conf)))
+			mkdir_owned(mcfg.conf.ledger_path, 0750, uid, gid, 1);
 		drop(uid, gid);
 	}
 
@@ -222,12 +226,14 @@ main(int argc, char **argv)
 	if (!fg && daemon(0, 0) < 0)
 		log_fatal(EX_OSERR, "daemon: %s", strerror(errno));
 	if ((rc = ledger_open(&mcfg.ledger, conf_ledger(&mcfg.conf),
-	    LEDGER_CREATE, NULL, &err)) != 0) {
+	    LEDGER_CREATE | LEDGER_DEFER, NULL, &err)) != 0) {
 		log_err("%s", BUF_STR(&err));
 		return EX_CONFIG;
 	}
+	if (err.len)
+		log_warn("%s", err.data);
 	log_info("starting socket=%s ledger=%s user=%s inspect=%s "
-	    "on_ledger_error=%s", mcfg.conf.socket, mcfg.conf.ledger_path,
+	    "on_ledger_error=%s", mcfg.conf.socket, ledger_path(mcfg.ledger),
 	    user ? user : "(unchanged)", mcfg.conf.inspect_attachments ? "yes" :
 	    "no", mcfg.conf.on_ledger_error == CONF_ACCEPT ? "accept" :
 	    "tempfail");
