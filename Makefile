@@ -189,7 +189,7 @@ DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
 		   postfix miltertest samba rclone fuse3 mandoc \
 		   libxlsxwriter-dev python3-openpyxl libssl-dev strace \
-		   libpq-dev postgresql chromium rsyslog
+		   libpq-dev postgresql chromium rsyslog dpkg-dev debhelper lintian
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
