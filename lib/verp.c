@@ -150,12 +150,11 @@ verp_parse_address(const char *rcpt, size_t len, const char *bounce,
 	bll = (size_t)(bat - bounce);
 	dl = bl - bll - 1;
 	if ((size_t)(rcpt + len - at - 1) != dl ||
-	    ascii_strncasecmp(at + 1, bat + 1, dl) != 0 ||
-	    memchr(at + 1, '\0', dl) != NULL)
+	    ascii_strncasecmp(at + 1, bat + 1, dl) != 0)
 		return -1;
 	if ((size_t)(at - rcpt) < bll + 1 ||
 	    ascii_strncasecmp(rcpt, bounce, bll) != 0 ||
-	    memchr(rcpt, '\0', bll) != NULL || rcpt[bll] != VERP_DELIM)
+	    rcpt[bll] != VERP_DELIM)
 		return -1;
 	return verp_parse_token(rcpt + bll + 1, (size_t)(at - rcpt) - bll - 1,
 	    key);
