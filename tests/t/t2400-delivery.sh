@@ -49,7 +49,7 @@ state_is() {
 	test "$(field "$1" delivery)" = "$2" &&
 	{ [ -z "${3:-}" ] || test "$(field "$1" "dsn status")" = "$3"; }
 }
-flush() { pf_flush "$PF" >/dev/null 2>&1; }
+flush() { pf_flush "$PF" >/dev/null 2>&1 || :; }
 sink_got_one() { ls "$SINK"/*.env >/dev/null 2>&1; }
 # state_soon RCPT STATE [STATUS] - flush Postfix until the record says so
 state_soon() {
