@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "addr.h"
@@ -39,6 +40,10 @@ static int check_user(const char *, struct buf *);
 static int check_bounce(const char *, struct buf *);
 static int check_notify(const char *, struct buf *);
 static int check_url(const char *, struct buf *);
+static int check_submit_user(const char *, struct buf *);
+static int check_password_file(const char *, struct buf *);
+static int check_ca_file(const char *, struct buf *);
+static const struct key *find_key(const char *);
 
 static const char *const on_error_choices[] = { "tempfail", "accept", NULL };
 static const char *const attach_choices[] = { "folder", "berats", NULL };
@@ -76,6 +81,16 @@ static const struct key keys[] = {
 	{ "From", T_STR, NULL, O(from), 0, 0, S, S, NULL, check_from },
 	{ "Submit", T_STR, "smtp://127.0.0.1:25", O(submit), 0, 0, S, 0, NULL,
 	    check_submit },
+	{ "SubmitUser", T_STR, NULL, O(submit_user), 0, 0, S, 0, NULL,
+	    check_submit_user },
+	{ "SubmitPassword", T_STR, NULL, O(submit_password), 0, 0, S, 0, NULL,
+	    NULL },
+	{ "SubmitPasswordFile", T_PATH, NULL, O(submit_password_file), 0, 0, S,
+	    0, NULL, check_password_file },
+	{ "SubmitCAFile", T_PATH, NULL, O(submit_ca_file), 0, 0, S, 0, NULL,
+	    check_ca_file },
+	{ "SubmitTLSVerify", T_BOOL, "yes", O(submit_tls_verify), 0, 0, S, 0,
+	    NULL, NULL },
 	{ "SettleSeconds", T_DUR, "60s", O(settle_seconds), 0, MAXDUR, S, 0,
 	    NULL, NULL },
 	{ "StateDir", T_PATH, "/var/lib/edefter/scan", O(state_dir), 0, 0, S,
@@ -393,6 +408,100 @@ check_url(const char *v, struct buf *why)
 	return -1;
 }
 
+/* check_submit_user - the SMTP AUTH name: printable, no blanks */
+static int
+check_submit_user(const char *v, struct buf *why)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v <= ' ' || *v == 0x7f) {
+			buf_adds(why, "a user name has no blanks or control "
+			    "characters");
+			return -1;
+		}
+	return 0;
+}
+
+/* check_password_file - a regular file that only its owner can read */
+static int
+check_password_file(const char *v, struct buf *why)
+{
+	struct stat st;
+
+	if (stat(v, &st) < 0) {
+		buf_printf(why, "%s: %s", v, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_printf(why, "%s: not a regular file", v);
+		return -1;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		buf_printf(why, "%s: mode %04o lets %s read the password "
+		    "(chmod 600 %s)", v, (unsigned)(st.st_mode & 07777),
+		    st.st_mode & S_IROTH ? "others" : "the group", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* check_ca_file - a regular file (its certificates are read by libcurl) */
+static int
+check_ca_file(const char *v, struct buf *why)
+{
+	struct stat st;
+
+	if (stat(v, &st) < 0) {
+		buf_printf(why, "%s: %s", v, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_printf(why, "%s: not a regular file", v);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * check_submit_login - SubmitUser with exactly one of SubmitPassword and
+ * SubmitPasswordFile; SubmitPassword only in a file others cannot read
+ */
+static int
+check_submit_login(const struct conf *cf, const char *path, const int *seen,
+    struct buf *err)
+{
+	const struct key *ku = find_key("SubmitUser");
+	const struct key *kp = find_key("SubmitPassword");
+	const struct key *kf = find_key("SubmitPasswordFile");
+	int	lu = seen[ku - keys], lp = seen[kp - keys], lf = seen[kf - keys];
+	struct stat st;
+
+	if (lp && lf) {
+		buf_printf(err, "%s:%d: key 'SubmitPasswordFile': "
+		    "SubmitPassword is given too (line %d); give one of them",
+		    path, lf, lp);
+		return -1;
+	}
+	if ((lp || lf) && !lu) {
+		buf_printf(err, "%s:%d: key '%s' needs SubmitUser", path,
+		    lp ? lp : lf, lp ? "SubmitPassword" : "SubmitPasswordFile");
+		return -1;
+	}
+	if (lu && !lp && !lf) {
+		buf_printf(err, "%s:%d: key 'SubmitUser' needs SubmitPassword "
+		    "or SubmitPasswordFile", path, lu);
+		return -1;
+	}
+	if (lp && cf->submit_password && stat(path, &st) == 0 &&
+	    (st.st_mode & S_IROTH)) {
+		buf_printf(err, "%s:%d: key 'SubmitPassword': mode %04o of %s "
+		    "lets others read the password (chmod o-r %s, or use "
+		    "SubmitPasswordFile)", path, lp,
+		    (unsigned)(st.st_mode & 07777), path, path);
+		return -1;
+	}
+	return 0;
+}
+
 /* conf_ledger - where the ledger is: LedgerURL, else LedgerPath */
 const char *
 conf_ledger(const struct conf *cf)
@@ -640,6 +749,8 @@ conf_load(struct conf *cf, const char *path, int explicit, unsigned prog,
 		buf_printf(err, "%s: read error: %s", path, strerror(errno));
 		rc = EX_CONFIG;
 	}
+	if (line)
+		explicit_bzero(line, cap);	/* it may have held a password */
 	free(line);
 	fclose(fp);
 	if (rc)
@@ -651,6 +762,8 @@ required:
 			    cf->path ? cf->path : path, keys[i].name);
 			return EX_CONFIG;
 		}
+	if ((prog & CONF_SCAN) && check_submit_login(cf, path, seen, err) < 0)
+		return EX_CONFIG;
 	return 0;
 }
 
@@ -672,6 +785,8 @@ conf_print(const struct conf *cf, unsigned prog, FILE *fp)
 		case T_STR:
 		case T_PATH: {
 			const char *s = *(char *const *)(const void *)base;
+			if (s && k->off == O(submit_password))
+				s = "(set, not shown)";
 			fprintf(fp, "%s\n", s ? s : "(unset)");
 			break;
 		}
@@ -720,6 +835,8 @@ conf_free(struct conf *cf)
 	const struct key *k;
 	char	*base;
 
+	if (cf->submit_password)
+		explicit_bzero(cf->submit_password, strlen(cf->submit_password));
 	for (k = keys; k < keys + NKEYS; k++) {
 		base = (char *)cf + k->off;
 		if (k->type == T_STR || k->type == T_PATH) {

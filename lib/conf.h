@@ -64,6 +64,11 @@ struct conf {
 	char		*companies;
 	char		*from;
 	char		*submit;
+	char		*submit_user;	/* SMTP AUTH, or NULL */
+	char		*submit_password;
+	char		*submit_password_file;
+	char		*submit_ca_file;	/* NULL: the system's CAs */
+	int		 submit_tls_verify;
 	long long	 settle_seconds;
 	char		*state_dir;
 	long long	 max_message_size;

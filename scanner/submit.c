@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
@@ -31,6 +32,8 @@
 #include <curl/curl.h>
 
 #include "addr.h"
+#include "conf.h"
+#include "log.h"
 #include "submit_int.h"
 
 static int curl_ready;
@@ -121,6 +124,212 @@ submit_open(struct submit **sp, const char *spec, struct buf *err)
 	return 0;
 }
 
+/* submit_set_login - SMTP AUTH as user with password, instead of the
+ * URL's; see submit.h */
+int
+submit_set_login(struct submit *s, const char *user, const char *password,
+    struct buf *err)
+{
+	char	*u, *p;
+
+	if (s->kind != KIND_SMTP)
+		return 0;
+	if (!*user || !*password) {
+		buf_printf(err, "Submit %s: an empty user name or password",
+		    s->describe);
+		return -1;
+	}
+	if (!(u = strdup(user)) || !(p = strdup(password))) {
+		free(u);
+		buf_printf(err, "Submit: %s", strerror(ENOMEM));
+		return -1;
+	}
+	free(s->user);
+	if (s->password)
+		explicit_bzero(s->password, strlen(s->password));
+	free(s->password);
+	s->user = u;
+	s->password = p;
+	if (submit_describe_smtp(s) < 0) {
+		buf_printf(err, "Submit: %s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}
+
+/* submit_set_tls - the CA file (NULL: the system's) and verification */
+int
+submit_set_tls(struct submit *s, const char *cafile, int verify,
+    struct buf *err)
+{
+	char	*c = NULL;
+	int	fd;
+
+	if (s->kind != KIND_SMTP)
+		return 0;
+	if (cafile) {
+		if ((fd = open(cafile, O_RDONLY | O_CLOEXEC)) < 0) {
+			buf_printf(err, "SubmitCAFile %s: %s", cafile,
+			    strerror(errno));
+			return -1;
+		}
+		close(fd);
+		if (!(c = strdup(cafile))) {
+			buf_printf(err, "Submit: %s", strerror(ENOMEM));
+			return -1;
+		}
+	}
+	free(s->cafile);
+	s->cafile = c;
+	s->noverify = !verify;
+	return 0;
+}
+
+/*
+ * submit_read_password - the first line of a file that only its owner
+ * may read; the line end (LF or CRLF) is not part of it
+ */
+int
+submit_read_password(const char *path, char **pw, struct buf *err)
+{
+	char	tmp[SUBMIT_PASSWORD_MAX + 2];
+	struct stat st;
+	ssize_t	n;
+	size_t	len = 0;
+	int	fd, rc = -1;
+
+	*pw = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		buf_printf(err, "SubmitPasswordFile %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		buf_printf(err, "SubmitPasswordFile %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_printf(err, "SubmitPasswordFile %s: not a regular file",
+		    path);
+		goto out;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		buf_printf(err, "SubmitPasswordFile %s: mode %04o lets %s read "
+		    "the password (chmod 600 %s)", path, (unsigned)(st.st_mode &
+		    07777), st.st_mode & S_IROTH ? "others" : "the group", path);
+		goto out;
+	}
+	while (len < sizeof(tmp) && (n = read(fd, tmp + len,
+	    sizeof(tmp) - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_printf(err, "SubmitPasswordFile %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+		if (memchr(tmp, '\n', len))
+			break;
+	}
+	if (memchr(tmp, '\n', len))
+		len = (size_t)((char *)memchr(tmp, '\n', len) - tmp);
+	if (len && tmp[len - 1] == '\r')
+		len--;
+	if (len > SUBMIT_PASSWORD_MAX) {
+		buf_printf(err, "SubmitPasswordFile %s: the first line is "
+		    "longer than %d bytes", path, SUBMIT_PASSWORD_MAX);
+		goto out;
+	}
+	if (len == 0 || memchr(tmp, 0, len)) {
+		buf_printf(err, "SubmitPasswordFile %s: %s", path, len ?
+		    "a NUL byte in the password" : "no password on the first "
+		    "line");
+		goto out;
+	}
+	if (!(*pw = strndup(tmp, len))) {
+		buf_printf(err, "Submit: %s", strerror(ENOMEM));
+		goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(tmp, sizeof(tmp));
+	close(fd);
+	return rc;
+}
+
+/* loopback - the host of s is this machine */
+static int
+loopback(const struct submit *s)
+{
+	static const char *const names[] = { "127.", "[::1]:", "localhost:",
+	    NULL };
+	size_t	i;
+
+	for (i = 0; names[i]; i++)
+		if (!strncasecmp(s->where, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+/*
+ * submit_open_conf - Submit with SubmitUser, SubmitPassword or
+ * SubmitPasswordFile, SubmitCAFile and SubmitTLSVerify of cf
+ */
+int
+submit_open_conf(struct submit **sp, const struct conf *cf, struct buf *err)
+{
+	struct submit *s;
+	char	*pw = NULL;
+	int	 rc = -1;
+
+	if (submit_open(&s, cf->submit, err) < 0)
+		return -1;
+	*sp = NULL;
+	if (s->kind != KIND_SMTP) {
+		*sp = s;
+		return 0;
+	}
+	if (cf->submit_user) {
+		if (cf->submit_password_file && submit_read_password(
+		    cf->submit_password_file, &pw, err) < 0)
+			goto out;
+		if (!pw && !cf->submit_password) {
+			buf_printf(err, "SubmitUser %s: no SubmitPassword or "
+			    "SubmitPasswordFile", cf->submit_user);
+			goto out;
+		}
+		if (submit_set_login(s, cf->submit_user, pw ? pw :
+		    cf->submit_password, err) < 0)
+			goto out;
+	}
+	if (submit_set_tls(s, cf->submit_ca_file, cf->submit_tls_verify,
+	    err) < 0)
+		goto out;
+	if (s->tls && s->noverify)
+		log_warn("Submit %s: SubmitTLSVerify no: the server's "
+		    "certificate is not verified; whoever is in between can "
+		    "read the mail%s", s->describe, s->password ?
+		    " and the password" : "");
+	if (!s->tls && s->password && !loopback(s))
+		log_warn("Submit %s: no TLS: the password goes over the "
+		    "network in clear (use submission:// or smtps://)",
+		    s->describe);
+	rc = 0;
+out:
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	if (rc < 0) {
+		submit_close(s);
+		return -1;
+	}
+	*sp = s;
+	return 0;
+}
+
 /* submit_set_timeout - the longest wait, see submit.h */
 void
 submit_set_timeout(struct submit *s, unsigned seconds)
@@ -157,12 +366,15 @@ submit_close(struct submit *s)
 
 	if (!s)
 		return;
-	curl_free(s->url);
-	curl_free(s->user);
+	free(s->url);
+	free(s->scheme);
+	free(s->where);
+	free(s->user);
 	if (s->password)
 		explicit_bzero(s->password, strlen(s->password));
-	curl_free(s->password);
-	curl_free(s->options);
+	free(s->password);
+	free(s->options);
+	free(s->cafile);
 	for (i = 0; i < s->argc; i++)
 		free(s->argv[i]);
 	free(s->argv);

@@ -6,6 +6,14 @@
  *
  *	int	submit_open(struct submit **sp, const char *spec,
  *		    struct buf *err);
+ *	int	submit_open_conf(struct submit **sp, const struct conf *cf,
+ *		    struct buf *err);
+ *	int	submit_set_login(struct submit *s, const char *user,
+ *		    const char *password, struct buf *err);
+ *	int	submit_set_tls(struct submit *s, const char *cafile,
+ *		    int verify, struct buf *err);
+ *	int	submit_read_password(const char *path, char **pw,
+ *		    struct buf *err);
  *	void	submit_set_timeout(struct submit *s, unsigned seconds);
  *	int	submit_set_dsn(struct submit *s, const char *envid);
  *	const char *submit_describe(const struct submit *s);
@@ -29,10 +37,29 @@
  *
  *	An SMTP URL may carry `user:password@' (percent-encoded) for SMTP
  *	AUTH, and `/name' for the EHLO name (default: this machine's
- *	name).  A
- *	TLS server certificate is verified against the system's CAs.
- *	smtp:// never starts TLS.  libcurl is initialised on the first
- *	call.
+ *	name).  A TLS server certificate is verified (chain and name)
+ *	against the system's CAs; TLS 1.2 at least.  smtp:// never
+ *	starts TLS.  libcurl is initialised on the first call.
+ *
+ *	submit_open_conf() opens the Submit of cf and applies, for an
+ *	SMTP URL, SubmitUser with SubmitPassword or the first line of
+ *	SubmitPasswordFile (read now, see submit_read_password()), which
+ *	replace the URL's login, and SubmitCAFile and SubmitTLSVerify.
+ *	With sendmail: those keys are not used.  It logs a warning when
+ *	TLS is not verified, and when a password would go in clear to a
+ *	host that is not this one.
+ *
+ *	submit_set_login() makes SMTP AUTH use user and password (both
+ *	non-empty), whatever the URL said.  submit_set_tls() verifies
+ *	the server against the certificates of cafile alone (NULL: the
+ *	system's CAs), or does not verify it when verify is 0; cafile
+ *	must be readable now.  Both do nothing for sendmail.
+ *
+ *	submit_read_password() sets *pw to a malloc'd copy of the first
+ *	line of path without its LF or CRLF.  The file must be a regular
+ *	file that neither its group nor others may read; the password is
+ *	1 to SUBMIT_PASSWORD_MAX bytes, no NUL.  The caller wipes and
+ *	frees it.
  *
  *	submit_set_timeout() changes the longest wait: over SMTP the
  *	longest stall of the data transfer (default 120 s), five times
@@ -77,8 +104,12 @@
  * DIAGNOSTICS
  *	submit_open() returns 0, or -1 with a reason in err: an unknown
  *	scheme, no host, a query or fragment, a port out of range, a
- *	sendmail path that is not absolute or not executable.  The
- *	password is never shown.
+ *	sendmail path that is not absolute or not executable.
+ *	submit_open_conf(), submit_set_login(), submit_set_tls() and
+ *	submit_read_password() return 0, or -1 with a reason in err
+ *	naming the key and file (a password file's mode in octal).  The
+ *	password is never shown: not in err, not in res->text, not in
+ *	submit_describe(), not in a log line.
  *
  *	submit_send() returns res->outcome and fills res:
  *
@@ -91,6 +122,17 @@
  *			reached, went away or stalled; no reply to the
  *			final "." (the outcome is unknown); the sendmail
  *			command exited 75 or was killed after the timeout.
+ *			Also what no message could pass: AUTH refused or
+ *			failed, a certificate that does not verify, no
+ *			STARTTLS on submission://, a TLS handshake that
+ *			fails; and a 5xx when a login was set but the
+ *			server offered no AUTH.  Nothing was queued then
+ *			(as Postfix's own client defers on these); the
+ *			text names the server and the AUTH reply or the
+ *			TLS error.  After AUTH refused with a 5xx, or a
+ *			certificate or STARTTLS failure, later sends
+ *			through the same s are not tried and get the same
+ *			outcome ("not tried, an earlier send failed: ...").
  *			Retry later with the same Message-ID.
  *	SUBMIT_FAILED	any other 5xx; the sendmail command exited with
  *			another status or was killed by a signal.
@@ -111,7 +153,8 @@
  *	res->text is that reply (its lines joined, the codes not
  *	repeated), or what went wrong; bytes other than printable ASCII
  *	are shown as `?', and a text that does not fit ends in "...".
- *	Nothing is logged.
+ *	submit_send() logs one error when it stops trying a server (see
+ *	SUBMIT_TEMPFAIL), nothing else.
  */
 #ifndef EDEFTER_SUBMIT_H
 #define EDEFTER_SUBMIT_H
@@ -122,6 +165,7 @@
 #include "mimew.h"
 
 #define SUBMIT_RCPT_MAX	64
+#define SUBMIT_PASSWORD_MAX 1023
 
 enum submit_outcome {
 	SUBMIT_SENT, SUBMIT_DUPLICATE, SUBMIT_TEMPFAIL, SUBMIT_FAILED,
@@ -139,8 +183,14 @@ struct submit_result {
 };
 
 struct submit;
+struct conf;
 
 int	submit_open(struct submit **, const char *, struct buf *);
+int	submit_open_conf(struct submit **, const struct conf *, struct buf *);
+int	submit_set_login(struct submit *, const char *, const char *,
+	    struct buf *);
+int	submit_set_tls(struct submit *, const char *, int, struct buf *);
+int	submit_read_password(const char *, char **, struct buf *);
 void	submit_set_timeout(struct submit *, unsigned);
 int	submit_set_dsn(struct submit *, const char *);
 const char *submit_describe(const struct submit *);

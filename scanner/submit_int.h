@@ -29,12 +29,20 @@ struct submit {
 	enum kind	 kind;
 	unsigned	 timeout;
 	char		*describe;
-	/* SMTP; all from libcurl */
+	/* SMTP */
 	char		*url;		/* without credentials */
+	char		*scheme;	/* smtp, smtps or submission */
+	char		*where;		/* host:port[/name] */
 	char		*user;
 	char		*password;
 	char		*options;
 	int		 starttls;
+	int		 tls;		/* smtps or submission */
+	char		*cafile;	/* NULL: the system's CAs */
+	int		 noverify;	/* SubmitTLSVerify no */
+	int		 stuck;		/* AUTH or TLS failed: not tried again */
+	int		 stuck_code;
+	char		 stuck_text[512];
 	char		*envid;		/* DSN: ENVID, or NULL for no DSN */
 	/* sendmail */
 	char		**argv;		/* the path and its arguments */
@@ -46,6 +54,7 @@ void	submit_shown(char *, size_t, const char *, size_t);
 int	submit_outcome(struct submit_result *, enum submit_outcome, int,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 int	submit_open_smtp(struct submit *, const char *, struct buf *);
+int	submit_describe_smtp(struct submit *);
 int	submit_open_sendmail(struct submit *, const char *, struct buf *);
 int	submit_smtp(struct submit *, const char *, const char *const *,
 	    size_t, struct mimew *, struct submit_result *);

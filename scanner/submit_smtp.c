@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "addr.h"
+#include "log.h"
 #include "submit_int.h"
 
 struct smtp_ctx {
@@ -49,6 +50,10 @@ struct smtp_ctx {
 	int		 rcpt4_code;
 	char		 xc[16];	/* the enhanced code of cur */
 	size_t		 xlen;
+	int		 auth_offered;	/* EHLO said AUTH */
+	int		 auth_sent;	/* AUTH was sent */
+	int		 in_auth;	/* from AUTH until MAIL */
+	int		 last_auth;	/* the last reply was to AUTH */
 };
 
 
@@ -67,6 +72,43 @@ curl_has(const char *proto, int tls)
 	return 0;
 }
 
+/* take - a malloc'd copy of a libcurl string, which is freed (wiped
+ * first when it may be a password); 0, or -1 when out of memory */
+static int
+take(char **dst, char *src, int secret)
+{
+	int	rc = 0;
+
+	if (src && !(*dst = strdup(src)))
+		rc = -1;
+	if (src && secret)
+		explicit_bzero(src, strlen(src));
+	curl_free(src);
+	return rc;
+}
+
+/* submit_describe_smtp - scheme://[user@]host:port[/name], for logs and
+ * replies: never the password, bytes other than printable ASCII as `?' */
+int
+submit_describe_smtp(struct submit *s)
+{
+	struct buf d = BUF_INIT;
+	size_t	i;
+
+	if (buf_printf(&d, "%s://%s%s%s", s->scheme, s->user ? s->user : "",
+	    s->user ? "@" : "", s->where) < 0) {
+		buf_free(&d);
+		return -1;
+	}
+	for (i = 0; i < d.len; i++)
+		if ((unsigned char)d.data[i] < ' ' || (unsigned char)d.data[i] >=
+		    0x7f)
+			d.data[i] = '?';
+	free(s->describe);
+	s->describe = buf_steal(&d);
+	return 0;
+}
+
 /* open_smtp - parse an smtp, smtps or submission URL */
 int
 submit_open_smtp(struct submit *s, const char *spec, struct buf *err)
@@ -78,7 +120,8 @@ submit_open_smtp(struct submit *s, const char *spec, struct buf *err)
 	struct buf d = BUF_INIT;
 	CURLU	*u;
 	CURLUcode uc;
-	char	*v[NPART] = { NULL }, *port = NULL;
+	char	*v[NPART] = { NULL }, *port = NULL, *url = NULL;
+	char	*user = NULL, *password = NULL, *options = NULL;
 	int	 i, rc = -1;
 
 	if (!(u = curl_url()))
@@ -90,9 +133,14 @@ submit_open_smtp(struct submit *s, const char *spec, struct buf *err)
 	}
 	for (i = 0; i < NPART; i++)
 		curl_url_get(u, which[i], &v[i], 0);
-	curl_url_get(u, CURLUPART_USER, &s->user, CURLU_URLDECODE);
-	curl_url_get(u, CURLUPART_PASSWORD, &s->password, CURLU_URLDECODE);
-	curl_url_get(u, CURLUPART_OPTIONS, &s->options, CURLU_URLDECODE);
+	curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE);
+	curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE);
+	curl_url_get(u, CURLUPART_OPTIONS, &options, CURLU_URLDECODE);
+	i = take(&s->user, user, 0);
+	i |= take(&s->password, password, 1);
+	i |= take(&s->options, options, 0);
+	if (i < 0)
+		goto nomem;
 	if (!v[SCHEME] || (strcmp(v[SCHEME], "smtp") && strcmp(v[SCHEME],
 	    "smtps") && strcmp(v[SCHEME], "submission"))) {
 		buf_printf(err, "Submit: unknown scheme \"%s\" (smtp, smtps, "
@@ -109,8 +157,8 @@ submit_open_smtp(struct submit *s, const char *spec, struct buf *err)
 		goto out;
 	}
 	s->starttls = !strcmp(v[SCHEME], "submission");
-	if (!curl_has(s->starttls ? "smtp" : v[SCHEME], s->starttls ||
-	    !strcmp(v[SCHEME], "smtps"))) {
+	s->tls = s->starttls || !strcmp(v[SCHEME], "smtps");
+	if (!curl_has(s->starttls ? "smtp" : v[SCHEME], s->tls)) {
 		buf_printf(err, "Submit: %s: this libcurl cannot do it",
 		    v[SCHEME]);
 		goto out;
@@ -123,13 +171,16 @@ submit_open_smtp(struct submit *s, const char *spec, struct buf *err)
 	if (curl_url_set(u, CURLUPART_USER, NULL, 0) ||
 	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) ||
 	    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) ||
-	    curl_url_get(u, CURLUPART_URL, &s->url, 0) ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
+	    curl_url_get(u, CURLUPART_URL, &url, 0) ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
+	    take(&s->url, url, 0) < 0)
 		goto nomem;
-	if (buf_printf(&d, "%s://%s%s%s:%s%s", v[SCHEME], s->user ? s->user :
-	    "", s->user ? "@" : "", v[HOST], port, v[PATH] ? v[PATH] : "") < 0)
+	if (buf_printf(&d, "%s:%s%s", v[HOST], port, v[PATH] ? v[PATH] : "") <
+	    0 || !(s->scheme = strdup(v[SCHEME])))
 		goto nomem;
-	s->describe = buf_steal(&d);
+	s->where = buf_steal(&d);
+	if (submit_describe_smtp(s) < 0)
+		goto nomem;
 	rc = 0;
 	goto out;
 nomem:
@@ -138,6 +189,7 @@ out:
 	for (i = 0; i < NPART; i++)
 		curl_free(v[i]);
 	curl_free(port);
+	buf_free(&d);
 	curl_url_cleanup(u);
 	return rc;
 }
@@ -221,6 +273,9 @@ reply_line(struct smtp_ctx *c, const char *line, size_t len)
 		line += x;
 		len -= x;
 	}
+	if (code == 250 && len > 4 && !strncasecmp(line, "AUTH", 4) &&
+	    (line[4] == ' ' || line[4] == '='))
+		c->auth_offered = 1;
 	if (len > REPLY_KEEP)
 		len = REPLY_KEEP;
 	if (c->cur.len == 0) {
@@ -245,6 +300,7 @@ reply_line(struct smtp_ctx *c, const char *line, size_t len)
 	buf_set(&c->last, BUF_STR(&c->cur), c->cur.len);
 	buf_reset(&c->cur);
 	c->last_code = code;
+	c->last_auth = c->in_auth;
 	c->final |= c->eof;
 	c->last_rcpt = c->await_rcpt && c->rcpt_idx < c->nrcpt;
 	if (c->last_rcpt)
@@ -264,10 +320,15 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	if (c->quit)
 		return 0;
 	if (type == CURLINFO_HEADER_OUT) {
+		/* Only the command word is looked at: AUTH carries secrets. */
 		c->await_rcpt = size >= 5 && !strncasecmp(data, "RCPT ", 5);
 		if (c->await_rcpt)
 			c->rcpt_idx = c->nrcpt_sent++;
 		c->quit = size >= 4 && !strncasecmp(data, "QUIT", 4);
+		if (size >= 5 && !strncasecmp(data, "AUTH ", 5))
+			c->in_auth = c->auth_sent = 1;
+		else if (size >= 5 && !strncasecmp(data, "MAIL ", 5))
+			c->in_auth = 0;
 	} else if (type == CURLINFO_HEADER_IN) {
 		for (; size > 0; data += n, size -= n) {
 			nl = memchr(data, '\n', size);
@@ -310,14 +371,48 @@ seek_cb(void *arg, curl_off_t off, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+/* tls_failure - what a libcurl code says went wrong with TLS, or NULL;
+ * *stuck when it will not get better by itself */
+static const char *
+tls_failure(CURLcode rc, int *stuck)
+{
+	*stuck = 1;
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return "the server's certificate is not accepted";
+	case CURLE_SSL_CACERT_BADFILE:
+		return "the CA certificates cannot be loaded";
+	case CURLE_USE_SSL_FAILED:
+		return "the server does not offer STARTTLS";
+	case CURLE_SSL_CONNECT_ERROR:
+		*stuck = 0;
+		return "the TLS handshake failed";
+	default:
+		*stuck = 0;
+		return NULL;
+	}
+}
+
+/* stick - later sends through s give this outcome without connecting */
+static void
+stick(struct submit *s, const struct submit_result *res)
+{
+	s->stuck = 1;
+	s->stuck_code = res->code;
+	snprintf(s->stuck_text, sizeof(s->stuck_text), "%s", res->text);
+	log_err("%s; nothing more is submitted there until the next pass",
+	    res->text);
+}
+
 /* smtp_outcome - decide from the last reply and the libcurl result */
 static void
 smtp_outcome(struct submit *s, struct smtp_ctx *c, CURLcode rc,
     const char *errbuf)
 {
 	struct submit_result *res = c->res;
-	const char *last = BUF_STR(&c->last);
-	int	code = c->last_code;
+	const char *last = BUF_STR(&c->last), *why;
+	const char *detail = *errbuf ? errbuf : curl_easy_strerror(rc);
+	int	code = c->last_code, stuck;
 
 	/*
 	 * A refused RCPT ends the transaction only when no recipient is
@@ -332,21 +427,55 @@ smtp_outcome(struct submit *s, struct smtp_ctx *c, CURLcode rc,
 		code = c->rcpt4_code;
 		last = BUF_STR(&c->rcpt4);
 	}
+	/*
+	 * AUTH refused, a certificate that does not verify, no STARTTLS:
+	 * nothing was submitted and the message is not at fault, so the
+	 * period waits (as Postfix's own client defers such mail) and the
+	 * rest of the pass does not try again.
+	 */
 	if (c->read_failed)
 		submit_outcome(res, SUBMIT_LOCAL_ERROR, 0, "%s", mimew_error(c->msg));
 	else if (rc == CURLE_OK) {
 		submit_outcome(res, SUBMIT_SENT, code, "%s", last);
 		queue_id(res->queue_id, sizeof(res->queue_id), last);
+	} else if ((why = tls_failure(rc, &stuck)) != NULL) {
+		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE)
+			submit_outcome(res, SUBMIT_TEMPFAIL, 0, "%s: TLS: %s "
+			    "(verified against %s%s): %s", s->describe, why,
+			    s->cafile ? "SubmitCAFile " : "the system's CAs",
+			    s->cafile ? s->cafile : "", detail);
+		else
+			submit_outcome(res, SUBMIT_TEMPFAIL, 0, "%s: TLS: %s: %s",
+			    s->describe, why, detail);
+		if (stuck)
+			stick(s, res);
+	} else if (rc == CURLE_LOGIN_DENIED || (c->last_auth && code >= 400)) {
+		if (c->last_auth && code >= 400)
+			submit_outcome(res, SUBMIT_TEMPFAIL, code, "%s: AUTH as "
+			    "%s refused: %s", s->describe, s->user ? s->user :
+			    "?", last);
+		else
+			submit_outcome(res, SUBMIT_TEMPFAIL, 0, "%s: AUTH as %s "
+			    "failed: %s", s->describe, s->user ? s->user : "?",
+			    detail);
+		if (code / 100 != 4)
+			stick(s, res);
 	} else if (code / 100 == 4)
 		submit_outcome(res, SUBMIT_TEMPFAIL, code, "%s", last);
+	else if (code / 100 == 5 && is_duplicate(code, last))
+		submit_outcome(res, SUBMIT_DUPLICATE, code, "%s", last);
+	else if (code / 100 == 5 && s->user && !c->auth_sent)
+		submit_outcome(res, SUBMIT_TEMPFAIL, code, "%s: the server "
+		    "offered no AUTH%s, so the login was not used: %s",
+		    s->describe, c->auth_offered ? " that libcurl speaks" : "",
+		    last);
 	else if (code / 100 == 5)
-		submit_outcome(res, is_duplicate(code, last) ? SUBMIT_DUPLICATE :
-		    SUBMIT_FAILED, code, "%s", last);
+		submit_outcome(res, SUBMIT_FAILED, code, "%s", last);
 	else
 		submit_outcome(res, SUBMIT_TEMPFAIL, 0, "%s: %s%s", s->describe,
 		    c->eof && !c->final ? "no reply to the end of the data, "
-		    "the outcome is unknown: " : "", *errbuf ? errbuf :
-		    curl_easy_strerror(rc));
+		    "the outcome is unknown: " : "", detail);
 }
 
 #define SETOPT(o, v) do { \
@@ -368,6 +497,9 @@ submit_smtp(struct submit *s, const char *from, const char *const *rcpts,
 	CURLcode ok = CURLE_OK;
 	size_t	i;
 
+	if (s->stuck)
+		return submit_outcome(res, SUBMIT_TEMPFAIL, s->stuck_code, "not "
+		    "tried, an earlier send failed: %s", s->stuck_text);
 	for (i = 0; i < nrcpt; i++, rl = n) {
 		buf_reset(&addr);
 		/* libcurl brackets the whole string: "<" + it + ">" */
@@ -397,6 +529,16 @@ submit_smtp(struct submit *s, const char *from, const char *const *rcpts,
 	    (long)s->timeout * REPLY_FACTOR);
 	if (s->starttls)
 		SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (s->tls) {
+		SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		SETOPT(CURLOPT_SSL_VERIFYPEER, s->noverify ? 0L : 1L);
+		SETOPT(CURLOPT_SSL_VERIFYHOST, s->noverify ? 0L : 2L);
+	}
+	if (s->tls && s->cafile) {
+		/* that CA alone, not the system's directory beside it */
+		SETOPT(CURLOPT_CAINFO, s->cafile);
+		SETOPT(CURLOPT_CAPATH, (char *)NULL);
+	}
 	if (s->user)
 		SETOPT(CURLOPT_USERNAME, s->user);
 	if (s->password)
