@@ -395,7 +395,7 @@ send(const struct digest *d, const char *msg, size_t len)
 
 	if ((w = mimew_new_text(msg, len)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
-	if (submit_open(&sub, cf->submit, &err) < 0) {
+	if (submit_open_conf(&sub, cf, &err) < 0) {
 		log_err("Submit: %s", BUF_STR(&err));
 		rc = EX_CONFIG;
 		goto out;

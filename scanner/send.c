@@ -281,7 +281,7 @@ submit_period(struct pass *p, struct speriod *sp, int dfd, size_t *att,
 		rc = -1;
 		goto out;
 	}
-	if (p->sub == NULL && submit_open(&p->sub, p->cf->submit, &p->err) <
+	if (p->sub == NULL && submit_open_conf(&p->sub, p->cf, &p->err) <
 	    0) {
 		log_err("Submit: %s", BUF_STR(&p->err));
 		buf_reset(&p->err);
