@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--keys", type=int, default=300)
     ap.add_argument("--until", type=float, required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--pace", type=float, default=0.2,
+                    help="seconds between one thread's sends")
     o = ap.parse_args()
     keys = [(vkn(700000000 + k // 12 * 13), "2024-%02d" % (k % 12 + 1),
              "r%d@dest.example" % (k % 3)) for k in range(o.keys)]
@@ -93,6 +95,7 @@ def main():
                     time.sleep(0.5)
                 else:
                     return
+                time.sleep(o.pace)
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
     for t in threads:
         t.start()
