@@ -137,7 +137,8 @@ FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -Ilib -Iscanner -g -O1 \
 		   -fsanitize=fuzzer,address,undefined
 FUZZ_LIBSRC	:= lib/buf.c lib/names.c lib/json.c lib/addr.c lib/log.c \
 		   lib/trfold.c
-FUZZ_NAMES	:= mime names csv $(if $(wildcard tests/fuzz/fuzz_dsn.c),dsn)
+FUZZ_NAMES	:= mime names csv $(if $(wildcard tests/fuzz/fuzz_dsn.c),dsn) \
+		   conf rfc2047 zip deadlines
 FUZZ_TARGETS	:= $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
 
 fuzz: $(FUZZ_TARGETS)
@@ -150,13 +151,31 @@ $(FUZZ_O)/fuzz_names: tests/fuzz/fuzz_names.c lib/ledger_rec.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
 
-$(FUZZ_O)/fuzz_csv: tests/fuzz/fuzz_csv.c scanner/companies.c $(FUZZ_LIBSRC)
+$(FUZZ_O)/fuzz_csv: tests/fuzz/fuzz_csv.c scanner/companies.c \
+		$(wildcard scanner/csv.c scanner/companies_hdr.c) $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
 
 $(FUZZ_O)/fuzz_dsn: tests/fuzz/fuzz_dsn.c $(DSN_CORE) $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -Idsn -o $@ $^
+
+$(FUZZ_O)/fuzz_conf: tests/fuzz/fuzz_conf.c lib/conf.c lib/cidr.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
+
+$(FUZZ_O)/fuzz_rfc2047: tests/fuzz/fuzz_rfc2047.c lib/rfc2047.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
+
+$(FUZZ_O)/fuzz_zip: tests/fuzz/fuzz_zip.c scanner/zipcheck.c
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
+
+$(FUZZ_O)/fuzz_deadlines: tests/fuzz/fuzz_deadlines.c scanner/deadline.c \
+		scanner/holidays.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
 
 # fuzz-run - each target for FUZZ_SECONDS on a copy of its corpus
 fuzz-run: fuzz
@@ -169,19 +188,23 @@ fuzz-run: fuzz
 	    echo "fuzz_$$t: $$(grep -m1 stat::number_of_executed_units $(FUZZ_O)/fuzz_$$t.log | awk '{print $$2}') runs in $(FUZZ_SECONDS)s, no crash"; \
 	done
 
-# fuzz-long - each target for FUZZ_LONG_SECONDS (default 600) on a
-# corpus kept in build-fuzz/long-<name>, which grows from run to run
+# fuzz-long - each target for FUZZ_LONG_SECONDS (default 600), or until
+# FUZZ_LONG_RUNS executions if that comes first, on a corpus kept in
+# build-fuzz/long-<name>, which grows from run to run; one target:
+# make fuzz-long FUZZ_NAMES=zip FUZZ_LONG_RUNS=10000000
 FUZZ_LONG_SECONDS ?= 600
+FUZZ_LONG_RUNS	?=
 fuzz-long: fuzz
 	@for t in $(FUZZ_NAMES); do \
 	    mkdir -p $(FUZZ_O)/long-$$t && \
 	    before=$$(ls $(FUZZ_O)/long-$$t | wc -l) && \
 	    cp -n tests/fuzz/corpus/$$t/* $(FUZZ_O)/long-$$t/ 2>/dev/null; \
 	    $(FUZZ_O)/fuzz_$$t -max_total_time=$(FUZZ_LONG_SECONDS) \
+	        $(if $(FUZZ_LONG_RUNS),-runs=$(FUZZ_LONG_RUNS)) \
 	        -max_len=65536 -print_final_stats=1 \
 	        -artifact_prefix=$(FUZZ_O)/crash-$$t- $(FUZZ_O)/long-$$t \
 	        >$(FUZZ_O)/long_$$t.log 2>&1 || { tail -n 30 $(FUZZ_O)/long_$$t.log; exit 1; }; \
-	    echo "fuzz_$$t: $$(grep -m1 stat::number_of_executed_units $(FUZZ_O)/long_$$t.log | awk '{print $$2}') runs in $(FUZZ_LONG_SECONDS)s, corpus $$before -> $$(ls $(FUZZ_O)/long-$$t | wc -l), no crash"; \
+	    echo "fuzz_$$t: $$(grep -m1 '^Done .* runs in' $(FUZZ_O)/long_$$t.log | sed 's/^Done //'), corpus $$before -> $$(ls $(FUZZ_O)/long-$$t | wc -l), no crash"; \
 	done
 
 # ---- packages -----------------------------------------------------------

@@ -1,10 +1,9 @@
 /*
- * companies - the companies CSV file: columns found by their English or
- * Turkish header names, rows checked and kept; see companies.h.
+ * companies - the companies CSV file: rows checked and kept; see
+ * companies.h.  The columns are found by companies_hdr.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,108 +14,15 @@
 #include "addr.h"
 #include "buf.h"
 #include "companies.h"
+#include "companies_int.h"
+#include "csv.h"
 #include "json.h"
 #include "names.h"
 #include "trfold.h"
 
-#define MAX_FIELDS	256		/* fields kept per row */
-#define SHOW_MAX	64		/* bytes of a value shown */
-
-enum {
-	COL_VKN, COL_TCKN, COL_NAME, COL_EMAILS,	/* required */
-	COL_ACTIVE, COL_TAX, COL_SCHEDULE,		/* optional */
-	NCOLS
-};
-
-/*
- * Header names and cell values are written here as an office would
- * write them; both sides are folded with tr_fold() before comparing.
- */
-static const char *const vkn_names[] = {
-	"vkn", "vergi no", "vergi numarası", "vergi kimlik no",
-	"vergi kimlik numarası", NULL
-};
-static const char *const tckn_names[] = {
-	"tckn", "tc kimlik no", "t.c. kimlik numarası", "kimlik no",
-	"tc kimlik numarası", "t.c. kimlik no", "kimlik numarası", NULL
-};
-static const char *const name_names[] = {
-	"name", "ünvan", "unvan", "şirket adı", "firma adı", "firma",
-	"müşteri", NULL
-};
-static const char *const emails_names[] = {
-	"emails", "email", "e-posta", "eposta", "e-mail", "mail",
-	"e-posta adresi", "e-posta adresleri", NULL
-};
-static const char *const active_names[] = {
-	"active", "durum", "aktif", NULL
-};
-static const char *const tax_names[] = {
-	"tax", "vergi türü", NULL
-};
-static const char *const schedule_names[] = {
-	"schedule", "dönem", NULL
-};
-
-static const struct column {
-	const char	*name;		/* in diagnostics */
-	const char *const *names;	/* accepted in the header */
-} cols[NCOLS] = {
-	[COL_VKN] = { "vkn", vkn_names },
-	[COL_TCKN] = { "tckn", tckn_names },
-	[COL_NAME] = { "name", name_names },
-	[COL_EMAILS] = { "emails", emails_names },
-	[COL_ACTIVE] = { "active", active_names },
-	[COL_TAX] = { "tax", tax_names },
-	[COL_SCHEDULE] = { "schedule", schedule_names },
-};
-
-static const char *const inactive_words[] = {
-	"pasif", "hayır", "no", "0", "false", "inactive", NULL
-};
-static const char *const gv_words[] = { "gv", NULL };
-static const char *const kv_words[] = { "kv", NULL };
-static const char *const monthly_words[] = { "monthly", "aylık", NULL };
-static const char *const quarterly_words[] = {
-	"quarterly", "geçici", "üç aylık", "3 aylık", NULL
-};
-
-/* What can be wrong with a row before its values are looked at. */
-enum row_err { ROW_OK, ROW_NEWLINE, ROW_OPEN_QUOTE, ROW_AFTER_QUOTE };
-
-struct csv {
-	const char	*p, *end;	/* UTF-8 text still to read */
-	unsigned long	 line;		/* line number at p */
-	char		 sep;
-};
-
-struct row {
-	struct buf	 f[MAX_FIELDS];
-	size_t		 nf;		/* may exceed MAX_FIELDS */
-	unsigned long	 line;
-	enum row_err	 err;
-	size_t		 errfield;
-};
-
-struct ctx {
-	const char	*name;		/* for diagnostics */
-	companies_err_fn report;
-	void		*arg;
-	int		 cp1254;	/* U+FFFD marks unconvertible bytes */
-	int		 col[NCOLS];	/* field index, -1 if absent */
-	struct buf	 label[NCOLS];	/* the header as written, shown */
-	size_t		 nf;		/* fields in the header */
-	struct buf	 fv, fw;	/* folded value, folded word */
-	struct companies *out;
-	size_t		 cap;
-};
 
 /* complain - report one problem at a line */
-static void
-complain(struct ctx *c, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
+void
 complain(struct ctx *c, unsigned long line, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
@@ -140,7 +46,7 @@ complain(struct ctx *c, unsigned long line, const char *fmt, ...)
  * result lives in one of two static buffers, used in turn: at most two
  * values per message.
  */
-static const char *
+const char *
 show(const char *s, size_t n)
 {
 	static struct buf sb[2];
@@ -172,132 +78,8 @@ show(const char *s, size_t n)
 	return BUF_STR(b);
 }
 
-/* csv_eol - at a line end? Skip it and count the line */
-static int
-csv_eol(struct csv *cs)
-{
-	if (cs->p < cs->end && *cs->p == '\r') {
-		cs->p++;
-		if (cs->p < cs->end && *cs->p == '\n')
-			cs->p++;
-	} else if (cs->p < cs->end && *cs->p == '\n')
-		cs->p++;
-	else
-		return 0;
-	cs->line++;
-	return 1;
-}
-
-/* csv_resync - after an unclosed quote, go on at the line after start */
-static void
-csv_resync(struct csv *cs, const char *start, unsigned long line)
-{
-	cs->p = start;
-	cs->line = line;
-	while (cs->p < cs->end && *cs->p != '\r' && *cs->p != '\n')
-		cs->p++;
-	csv_eol(cs);
-}
-
-/* csv_quoted - a quoted field from after its opening quote */
-static int
-csv_quoted(struct csv *cs, struct row *r, struct buf *f)
-{
-	const char *start;
-
-	for (;;) {
-		if (cs->p >= cs->end)
-			return -1;
-		if (*cs->p == '"') {
-			if (cs->p + 1 < cs->end && cs->p[1] == '"') {
-				if (f && buf_addc(f, '"') < 0)
-					return -2;
-				cs->p += 2;
-				continue;
-			}
-			cs->p++;
-			return 0;
-		}
-		if (*cs->p == '\r' || *cs->p == '\n') {
-			if (r->err == ROW_OK) {
-				r->err = ROW_NEWLINE;
-				r->errfield = r->nf;
-			}
-			if (f && buf_addc(f, *cs->p) < 0)
-				return -2;
-			start = cs->p;
-			csv_eol(cs);
-			if (cs->p - start == 2 && f && buf_addc(f, '\n') < 0)
-				return -2;
-			continue;
-		}
-		start = cs->p;
-		while (cs->p < cs->end && *cs->p != '"' && *cs->p != '\r' &&
-		    *cs->p != '\n')
-			cs->p++;
-		if (f && buf_add(f, start, (size_t)(cs->p - start)) < 0)
-			return -2;
-	}
-}
-
-/* csv_row - the next record: 1 got one, 0 end of text, -1 no memory */
-static int
-csv_row(struct csv *cs, struct row *r)
-{
-	const char *rstart = cs->p, *s;
-	struct buf *f;
-	int	rc;
-
-	if (cs->p >= cs->end)
-		return 0;
-	r->nf = 0;
-	r->line = cs->line;
-	r->err = ROW_OK;
-	for (;;) {
-		f = r->nf < MAX_FIELDS ? &r->f[r->nf] : NULL;
-		if (f)
-			buf_reset(f);
-		s = cs->p;
-		while (s < cs->end && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s < cs->end && *s == '"') {
-			cs->p = s + 1;
-			if ((rc = csv_quoted(cs, r, f)) == -2)
-				return -1;
-			if (rc == -1) {
-				r->err = ROW_OPEN_QUOTE;
-				r->errfield = r->nf++;
-				csv_resync(cs, rstart, r->line);
-				return 1;
-			}
-			while (cs->p < cs->end && (*cs->p == ' ' ||
-			    *cs->p == '\t'))
-				cs->p++;
-			if (cs->p < cs->end && *cs->p != cs->sep &&
-			    *cs->p != '\r' && *cs->p != '\n' &&
-			    r->err == ROW_OK) {
-				r->err = ROW_AFTER_QUOTE;
-				r->errfield = r->nf;
-			}
-		}
-		s = cs->p;
-		while (cs->p < cs->end && *cs->p != cs->sep &&
-		    *cs->p != '\r' && *cs->p != '\n')
-			cs->p++;
-		if (f && buf_add(f, s, (size_t)(cs->p - s)) < 0)
-			return -1;
-		r->nf++;
-		if (cs->p < cs->end && *cs->p == cs->sep) {
-			cs->p++;
-			continue;
-		}
-		csv_eol(cs);
-		return 1;
-	}
-}
-
 /* trim - the field without surrounding blanks */
-static const char *
+const char *
 trim(const struct buf *f, size_t *len)
 {
 	const char *s = BUF_STR(f), *e = s + f->len;
@@ -327,7 +109,7 @@ row_blank(const struct row *r)
 }
 
 /* fold - s[0..n) folded, trimmed, inner runs of blanks as one space */
-static int
+int
 fold(struct buf *out, const char *s, size_t n)
 {
 	size_t	i, k;
@@ -348,7 +130,7 @@ fold(struct buf *out, const char *s, size_t n)
 }
 
 /* in_list - is the folded value one of the words? 1 yes, 0 no, -1 memory */
-static int
+int
 in_list(struct ctx *c, const struct buf *v, const char *const *words)
 {
 	for (; *words; words++) {
@@ -358,96 +140,6 @@ in_list(struct ctx *c, const struct buf *v, const char *const *words)
 		    v->len) == 0)
 			return 1;
 	}
-	return 0;
-}
-
-/* names_list - the accepted header names of some columns, for a message */
-static int
-names_list(struct buf *b, int from, int to)
-{
-	const char *const *w;
-	int	j;
-
-	buf_reset(b);
-	for (j = from; j <= to; j++)
-		for (w = cols[j].names; *w; w++)
-			if (buf_printf(b, "%s%s", b->len ? ", " : "", *w) < 0)
-				return -1;
-	return 0;
-}
-
-/* header_missing - report a required column the header lacks */
-static void
-header_missing(struct ctx *c, unsigned long line, int from, int to)
-{
-	struct buf b = BUF_INIT;
-
-	if (names_list(&b, from, to) < 0)
-		buf_free(&b);
-	if (from == to)
-		complain(c, line, "no '%s' column in the header; accepted "
-		    "names: %s", cols[from].name, BUF_STR(&b));
-	else
-		complain(c, line, "no '%s' or '%s' column in the header; "
-		    "accepted names: %s", cols[from].name, cols[to].name,
-		    BUF_STR(&b));
-	buf_free(&b);
-}
-
-/* header - find the columns; 0 usable, -1 not, -2 out of memory */
-static int
-header(struct ctx *c, const struct row *r, int quiet)
-{
-	size_t	i, n;
-	const char *s, *shown;
-	int	j, rc = 0;
-
-	for (j = 0; j < NCOLS; j++) {
-		c->col[j] = -1;
-		buf_reset(&c->label[j]);
-	}
-	if (r->err != ROW_OK || r->nf > MAX_FIELDS) {
-		if (!quiet)
-			complain(c, r->line, "unusable header row");
-		return -1;
-	}
-	for (i = 0; i < r->nf; i++) {
-		s = trim(&r->f[i], &n);
-		if (fold(&c->fv, s, n) < 0)
-			return -2;
-		for (j = 0; j < NCOLS; j++)
-			if ((rc = in_list(c, &c->fv, cols[j].names)) != 0)
-				break;
-		if (rc < 0)
-			return -2;
-		if (j == NCOLS)
-			continue;
-		shown = show(s, n);
-		if (c->col[j] >= 0) {
-			if (!quiet)
-				complain(c, r->line, "column '%s' appears "
-				    "twice: '%s' (field %d) and '%s' (field "
-				    "%zu)", cols[j].name,
-				    BUF_STR(&c->label[j]), c->col[j] + 1,
-				    shown, i + 1);
-			return -1;
-		}
-		if (buf_set(&c->label[j], shown, strlen(shown)) < 0)
-			return -2;
-		c->col[j] = (int)i;
-	}
-	c->nf = r->nf;
-	if (c->col[COL_VKN] < 0 && c->col[COL_TCKN] < 0) {
-		if (!quiet)
-			header_missing(c, r->line, COL_VKN, COL_TCKN);
-		return -1;
-	}
-	for (j = COL_NAME; j <= COL_EMAILS; j++)
-		if (c->col[j] < 0) {
-			if (!quiet)
-				header_missing(c, r->line, j, j);
-			return -1;
-		}
 	return 0;
 }
 
@@ -800,43 +492,6 @@ dedup(struct ctx *c)
 		l->v[k++] = l->v[i];
 	}
 	l->n = k;
-}
-
-/* from_cp1254 - convert Windows-1254 to UTF-8; U+FFFD for unused bytes */
-static int
-from_cp1254(const char *in, size_t len, struct buf *out)
-{
-	iconv_t	cd;
-	char	*ip = (char *)in, *op;
-	size_t	il = len, ol;
-
-	if ((cd = iconv_open("UTF-8", "CP1254")) == (iconv_t)-1)
-		return errno;
-	if (len > (SIZE_MAX - 1) / 3 || buf_reserve(out, 3 * len) < 0) {
-		iconv_close(cd);
-		return ENOMEM;
-	}
-	op = out->data;
-	ol = 3 * len;
-	while (il > 0) {
-		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
-			break;
-		if (errno != EILSEQ && errno != EINVAL)
-			break;
-		if (ol < 3)
-			break;
-		memcpy(op, "\xef\xbf\xbd", 3);
-		op += 3;
-		ol -= 3;
-		ip++;
-		il--;
-	}
-	iconv_close(cd);
-	if (il > 0)
-		return errno ? errno : EILSEQ;
-	out->len = (size_t)(op - out->data);
-	out->data[out->len] = '\0';
-	return 0;
 }
 
 /* parse - the CSV text, already UTF-8 */
