@@ -137,8 +137,8 @@ FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -Ilib -Iscanner -g -O1 \
 		   -fsanitize=fuzzer,address,undefined
 FUZZ_LIBSRC	:= lib/buf.c lib/names.c lib/json.c lib/addr.c lib/log.c \
 		   lib/trfold.c
-FUZZ_NAMES	:= mime names csv $(if $(wildcard tests/fuzz/fuzz_dsn.c),dsn) \
-		   conf rfc2047 zip deadlines
+FUZZ_ALL	:= mime names csv dsn conf rfc2047 zip deadlines
+FUZZ_NAMES	:= $(foreach n,$(FUZZ_ALL),$(if $(wildcard tests/fuzz/fuzz_$(n).c),$(n)))
 FUZZ_TARGETS	:= $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
 
 fuzz: $(FUZZ_TARGETS)
