@@ -257,8 +257,13 @@ encoders(const char *s, size_t n, unsigned sel)
 	if (rc != 0 || dec.len != len || memcmp(BUF_STR(&dec), s, len) != 0)
 		fail("encoded words do not decode back", s, len);
 
-	/* RFC 2231: the text up to a NUL, under two names */
-	buf_set(&z, s, strnlen(s, len));
+	/*
+	 * RFC 2231: the text up to a NUL, at most 1000 bytes (some 60
+	 * sections: the reader looks at RFC2231_MAX_SECTIONS), under two
+	 * names
+	 */
+	k = strnlen(s, len < 1000 ? len : 1000);
+	buf_set(&z, s, utf8_valid_prefix(s, k));
 	for (i = 0; i < 2; i++) {
 		buf_set(&enc, "attachment;\r\n ", 14);
 		if (rfc2231_encode(&enc, names[i], BUF_STR(&z)) != 0)
