@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - run the benchmarks and write the results table.
 #
-#   bench/run.sh [ledger] [stream] [scan] [postfix]     (default: all)
+#   bench/run.sh [ledger] [pg] [stream] [scan] [postfix]     (default: all)
 #
 # Builds the C drivers into bench/build/ (cc -O2), runs each benchmark
 # script, and writes a markdown table (benchmark | baseline | measured |
@@ -22,10 +22,10 @@ export TOP BUILD
 . "$BENCH_DIR/lib.sh"
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(ledger stream scan postfix)
+[ ${#parts[@]} -gt 0 ] || parts=(ledger pg stream scan postfix)
 for p in "${parts[@]}"; do
 	[ -x "$BENCH_DIR/${p}_bench.sh" ] || {
-		echo "run.sh: no benchmark '$p' (ledger, stream, scan, postfix)" >&2
+		echo "run.sh: no benchmark '$p' (ledger, pg, stream, scan, postfix)" >&2
 		exit 64
 	}
 done
