@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # t0500 - postfix/edefter-postconf on a private copy of a Postfix
 # configuration directory (postconf -c): apply, idempotence, other
-# milters, remove, backups, the submission service, show.
+# milters, remove, backups, the submission service, show, the bypass of
+# untrusted clients (smtpd_milter_maps from TrustedClients, a cleanup
+# removing their X-EDefter-* headers).
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 if ! command -v postconf >/dev/null 2>&1; then
@@ -256,6 +258,87 @@ test_expect_success 'apply --bounce: bad addresses and users are usage errors' '
 	test_expect_code 64 sh "$EP" -c bo apply --bounce "not-an-address" &&
 	test_expect_code 64 sh "$EP" -c bo apply --bounce a@ofis.example --dsn-user root &&
 	test_expect_code 64 sh "$EP" -c bo remove --bounce a@ofis.example
+'
+
+test_expect_success 'untrusted clients: map from --conf TrustedClients, a cleanup of their own' '
+	fresh un &&
+	printf "TrustedClients 10.1.2.3/8, 2001:db8::1/32 192.0.2.7 # office\nSubmit smtp://127.0.0.1:10587\n" >un.conf &&
+	pce -c un -e "smtpd_milters = inet:127.0.0.1:11332" "header_checks = regexp:/etc/postfix/hc" &&
+	ep -c un --conf un.conf apply >out 2>err &&
+	cat out err &&
+	test ! -s err &&
+	M="inet:127.0.0.1:11332, $ENTRY" &&
+	printf "10.0.0.0/8\t%s\n2001:db8:0:0:0:0:0:0/32\t%s\n192.0.2.7\t%s\n0.0.0.0/0\tinet:127.0.0.1:11332\n::/0\tinet:127.0.0.1:11332\n" "$M" "$M" "$M" >want &&
+	grep -v "^#" un/edefter-trusted.cidr >got && test_cmp want got &&
+	test "$(postmap -c un -q 10.9.9.9 cidr:un/edefter-trusted.cidr)" = "$M" &&
+	test "$(postmap -c un -q 198.51.100.1 cidr:un/edefter-trusted.cidr)" = inet:127.0.0.1:11332 &&
+	grep -q "^/^X-EDefter-/	IGNORE$" un/edefter-untrusted.regexp &&
+	test "$(postconf -c un -Ph smtp/inet/smtpd_milter_maps)" = "cidr:$T/un/edefter-trusted.cidr" &&
+	test "$(postconf -c un -Ph smtp/inet/cleanup_service_name)" = edefter-cleanup &&
+	test "$(postconf -c un -Ph edefter-cleanup/unix/header_checks)" = "regexp:$T/un/edefter-untrusted.regexp,regexp:/etc/postfix/hc" &&
+	test "$(postconf -c un -Fh edefter-cleanup/unix/chroot)" = "$(postconf -c un -Fh cleanup/unix/chroot)" &&
+	cp -r un un.again &&
+	ep -c un --conf un.conf apply >out && grep -q "^nothing to change" out &&
+	diff -r un.again un &&
+	ep -c un --conf un.conf show >out 2>err &&
+	grep -q "^untrusted clients of smtp/inet: never reach the milter" out &&
+	test ! -s err
+'
+
+test_expect_success 'untrusted clients: show sees a stale map; apply brings it up to date' '
+	pce -c un -e "smtpd_milters = inet:127.0.0.1:11333, $ENTRY" &&
+	test_expect_code 1 ep -c un --conf un.conf show >/dev/null 2>err &&
+	grep -q "edefter-trusted.cidr is out of date" err &&
+	ep -c un --conf un.conf apply >out &&
+	grep -q "edefter-trusted.cidr: written" out &&
+	grep -q "^0.0.0.0/0	inet:127.0.0.1:11333$" un/edefter-trusted.cidr &&
+	ep -c un --conf un.conf show >/dev/null
+'
+
+test_expect_success 'untrusted clients: remove after later edits takes out the bypass, the edits stay' '
+	pce -c un -e "smtpd_banner = \$myhostname ESMTP" &&
+	pce -c un -M "10025/inet=10025 inet n - n - - smtpd" &&
+	ep -c un remove >out &&
+	cat out &&
+	test ! -e un/edefter-trusted.cidr && test ! -e un/edefter-untrusted.regexp &&
+	test -z "$(postconf -c un -M edefter-cleanup/unix 2>/dev/null)" &&
+	test -z "$(postconf -c un -Ph smtp/inet/smtpd_milter_maps 2>/dev/null)" &&
+	test -z "$(postconf -c un -Ph smtp/inet/cleanup_service_name 2>/dev/null)" &&
+	test -n "$(postconf -c un -M 10025/inet)" &&
+	test "$(pv un smtpd_banner)" = "\$myhostname ESMTP"
+'
+
+test_expect_success 'untrusted clients: Submit to the public smtpd is warned about' '
+	fresh un2 &&
+	printf "InspectAttachments no\n" >un2.conf &&
+	ep -c un2 --conf un2.conf apply >out 2>err &&
+	grep -q "Submit smtp://127.0.0.1:25 reaches smtp/inet, whose cleanup removes X-EDefter-\* headers.*NOT AT ALL" err &&
+	grep -q "^127.0.0.0/8	$ENTRY$" un2/edefter-trusted.cidr &&
+	grep -q "^0:0:0:0:0:0:0:1	$ENTRY$" un2/edefter-trusted.cidr &&
+	grep -q "^0.0.0.0/0	DISABLE$" un2/edefter-trusted.cidr
+'
+
+test_expect_success 'untrusted clients: SASL on the public smtpd, --contact-untrusted, bad ranges' '
+	fresh un3 &&
+	pce -c un3 -P "smtp/inet/smtpd_sasl_auth_enable=yes" &&
+	ep -c un3 --conf "$T/none.conf" apply >out 2>err &&
+	grep -q "smtp/inet offers SASL" err &&
+	test ! -e un3/edefter-trusted.cidr &&
+	test -z "$(postconf -c un3 -M edefter-cleanup/unix 2>/dev/null)" &&
+	fresh un4 &&
+	ep -c un4 --contact-untrusted apply >out &&
+	test ! -e un4/edefter-trusted.cidr &&
+	test -z "$(postconf -c un4 -Ph smtp/inet/smtpd_milter_maps 2>/dev/null)" &&
+	fresh un5 && cp -r un5 un5.orig &&
+	printf "TrustedClients 10.0.0.0/33\n" >bad.conf &&
+	test_expect_code 78 ep -c un5 --conf bad.conf apply 2>err &&
+	grep -q "TrustedClients: bad range .10.0.0.0/33." err &&
+	printf "TrustedClients ofis.example\n" >bad.conf &&
+	test_expect_code 78 ep -c un5 --conf bad.conf apply 2>/dev/null &&
+	diff -r un5.orig un5 &&
+	test_expect_code 64 ep -c un5 --public smtp apply 2>/dev/null &&
+	test_expect_code 78 ep -c un5 --public 192.0.2.1:25/inet apply 2>err &&
+	grep -q "no such service" err
 '
 
 test_done
