@@ -230,6 +230,7 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 	return EX_OK;
 }
 
+/* copy_refused - a record copy left out, on stderr */
 static void
 copy_refused(const char *key, size_t keylen, const char *why, void *arg)
 {

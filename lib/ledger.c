@@ -148,6 +148,17 @@ ledger_set_error(const char *s, size_t n)
 	last_error[k] = '\0';
 }
 
+/* keep_error - this thread's words, for a writer it committed for */
+static void
+keep_error(char *out, size_t len)
+{
+	size_t	n = strnlen(last_error, len - 1);
+
+	memcpy(out, last_error, n);
+	out[n] = '\0';
+}
+
+/* ledger_strerror - the words for a ledger code */
 const char *
 ledger_strerror(int rc)
 {
@@ -174,6 +185,7 @@ struct verify_ctx {
 	struct buf	why;
 };
 
+/* verify_one - decode and check one record */
 static int
 verify_one(const char *key, size_t keylen, const struct ledger_rec *r,
     void *arg)
@@ -207,6 +219,7 @@ ledger_verify(struct ledger *l, ledger_problem_fn fn, void *arg,
 	return rc;
 }
 
+/* ledger_group_init - an empty queue, no commit under way */
 void
 ledger_group_init(struct ledger_group *g)
 {
@@ -233,7 +246,7 @@ ledger_group_write(struct ledger_group *g, struct ledger *l,
     struct ledger_claim *c, size_t n, int how, ledger_commit_fn commit,
     int (*alone)(int))
 {
-	struct ledger_writer w = { c, n, how, 0, 0, NULL }, *list, *v;
+	struct ledger_writer w = { c, n, how, 0, 0, NULL, "" }, *list, *v;
 	int	rc;
 
 	pthread_mutex_lock(&g->mu);
@@ -243,6 +256,8 @@ ledger_group_write(struct ledger_group *g, struct ledger *l,
 		pthread_cond_wait(&g->cv, &g->mu);
 	if (w.done) {
 		pthread_mutex_unlock(&g->mu);
+		if (w.rc != 0)
+			ledger_set_error(w.err, strlen(w.err));
 		return w.rc;
 	}
 	g->busy = 1;
@@ -259,10 +274,15 @@ ledger_group_write(struct ledger_group *g, struct ledger *l,
 			v->next = NULL;
 			v->rc = commit(l, v);
 			v->next = next;
+			if (v->rc != 0)
+				keep_error(v->err, sizeof(v->err));
 		}
 	} else
-		for (v = list; v; v = v->next)
+		for (v = list; v; v = v->next) {
 			v->rc = rc;
+			if (rc != 0)
+				keep_error(v->err, sizeof(v->err));
+		}
 
 	pthread_mutex_lock(&g->mu);
 	for (v = list; v; v = v->next)
@@ -270,5 +290,7 @@ ledger_group_write(struct ledger_group *g, struct ledger *l,
 	g->busy = 0;
 	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
+	if (w.rc != 0)
+		ledger_set_error(w.err, strlen(w.err));
 	return w.rc;
 }

@@ -20,7 +20,8 @@
  *	does not fail the others.
  *
  *	ledger_set_error() keeps the words of a database error for
- *	ledger_strerror() in the calling thread.
+ *	ledger_strerror() in the calling thread; a writer whose batch
+ *	another thread committed gets that thread's words.
  *	Not for use outside lib/.
  */
 #ifndef EDEFTER_LEDGER_BACKEND_H
@@ -64,6 +65,7 @@ struct ledger_writer {
 	int		 rc;
 	int		 done;
 	struct ledger_writer *next;
+	char		 err[256];	/* the committer's words for rc */
 };
 
 struct ledger_group {

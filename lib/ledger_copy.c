@@ -34,7 +34,7 @@ struct copy {
 	ledger_problem_fn refused;
 	void		*arg;
 	struct ledger_copy_stats *st;
-	struct buf	 rec[COPY_BATCH];	/* encoded: outlive the snapshot */
+	struct buf	 rec[COPY_BATCH];	/* encoded: outlive the read */
 	struct ledger_claim c[COPY_BATCH];
 	size_t		 n;
 	struct buf	 key;
@@ -67,6 +67,7 @@ flush(struct copy *x)
 	return 0;
 }
 
+/* refuse - a record not copied, counted and reported */
 static void
 refuse(struct copy *x, const char *key, size_t keylen, const char *why)
 {
@@ -75,6 +76,7 @@ refuse(struct copy *x, const char *key, size_t keylen, const char *why)
 		x->refused(key, keylen, why, x->arg);
 }
 
+/* copy_one - one record of the snapshot into the batch */
 static int
 copy_one(const char *key, size_t keylen, const struct ledger_rec *r,
     void *arg)

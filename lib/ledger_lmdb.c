@@ -492,7 +492,8 @@ open_tables(struct ledger_lmdb *l, int flags, struct buf *err)
 		mdb_txn_abort(txn);
 		if (!create) {
 			buf_printf(err, "%s: not an edefter ledger (an LMDB "
-			    "environment without the ledger's tables)", l->l.path);
+			    "environment without the ledger's tables)",
+			    l->l.path);
 			return EINVAL;
 		}
 		if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0 ||

@@ -37,9 +37,8 @@
  *	with each bad byte as U+FFFD, as the JSON dump shows them; the key
  *	the same way, so the same bytes always make the same key.
  *
- *	ledger_backup() writes an LMDB ledger into DEST/data.mdb from one
- *	snapshot of the table (openable with edefterctl -l DEST, and copied
- *	back with edefterctl copy); the database is backed up with pg_dump.
+ *	Statistics and the backup are in ledger_pgadmin.c, connections and
+ *	the schema in ledger_pgconn.c.
  * SECURITY
  *	Keys and values are attacker-influenced: every statement is
  *	prepared or parameterised, never built from them.
@@ -48,71 +47,23 @@
  *	from ledger_strerror() in the same thread), LEDGER_NOTFOUND,
  *	LEDGER_CORRUPT, ENOMEM.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "ledger_pg.h"
 #include "rfc2047.h"
 
 #define PIPE_CHUNK	64		/* records sent before reading back */
-#define PG_TRIES	5		/* for deadlocks and serialization */
 
 static const char iter_sql[] = "SELECT " PG_COLS " FROM " PG_TABLE
 	" WHERE ($1::text IS NULL OR company_id = $1)"
 	" AND ($2::integer = 0 OR (year = $2 AND month = $3::integer))"
 	" AND ($4::text IS NULL OR rcpt = $4) ORDER BY key";
 
-static const char stats_sql[] = "SELECT (SELECT count(*) FROM " PG_TABLE
-	"), pg_total_relation_size('" PG_TABLE "'),"
-	" current_setting('block_size'), current_setting('max_connections'),"
-	" (SELECT count(*) FROM pg_stat_activity"
-	"  WHERE datname = current_database()),"
-	" current_setting('server_version_num'),"
-	" (SELECT value FROM " PG_META " WHERE name = 'schema')";
-
-/* a piece of work on one connection (with_conn) */
-struct job {
-	int	(*run)(PGconn *, struct job *);
-	void	*arg;
-	int	 discard;		/* the connection must not go back */
-	int	 started;		/* results were handed out: no rerun */
-};
-
-/* with_conn - run a job on a pooled connection; again on a fresh one when
- * the pooled one was broken, again when the server says so */
-static int
-with_conn(struct ledger_pg *pg, struct job *j)
-{
-	PGconn	*c;
-	int	rc, pooled, tries;
-
-	for (tries = 0;; tries++) {
-		if ((rc = pg_conn_get(pg, &c, &pooled)) != 0)
-			return rc;
-		j->discard = j->started = 0;
-		rc = j->run(c, j);
-		if (rc == LEDGER_UNAVAILABLE || (rc != 0 &&
-		    PQstatus(c) != CONNECTION_OK)) {
-			pg_conn_put(pg, c, 0);
-			pg_conn_drop_idle(pg);
-			if (pooled && !j->started && tries == 0)
-				continue;
-			return LEDGER_UNAVAILABLE;
-		}
-		pg_conn_put(pg, c, !j->discard);
-		if (rc == PG_AGAIN && !j->started && tries < PG_TRIES)
-			continue;
-		return rc == PG_AGAIN ? LEDGER_DBERR : rc;
-	}
-}
 
 /* valid_text - a string as the server will take it: itself when it is
  * UTF-8, else a copy in fix with U+FFFD for each bad byte */
@@ -239,6 +190,7 @@ struct pipe {
 	size_t		 n;
 };
 
+/* op_cmp - key order, and arrival order within a key */
 static int
 op_cmp(const void *a, const void *b)
 {
@@ -248,6 +200,7 @@ op_cmp(const void *a, const void *b)
 	return d ? d : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* nstmts - statements per record: claim 2, merge 3, insert 1 */
 static int
 nstmts(int how)
 {
@@ -293,8 +246,14 @@ outcome(struct op *op, PGresult **res)
 		c->outcome = LEDGER_PRESENT;
 		return 0;
 	}
-	if (PQntuples(res[1]) != 1)
-		return PG_AGAIN;	/* removed meanwhile: run it again */
+	if (PQntuples(res[1]) != 1) {
+		/* removed meanwhile (edefterctl forget): run it again */
+		static const char gone[] = "PostgreSQL: a key was removed "
+		    "while it was claimed";
+
+		ledger_set_error(gone, sizeof(gone) - 1);
+		return PG_AGAIN;
+	}
 	if (op->how == LEDGER_W_CLAIM) {
 		c->first_ms = strtoll(PQgetvalue(res[1], 0, 1), NULL, 10);
 		c->outcome = c->rec.message_id && *c->rec.message_id &&
@@ -438,7 +397,7 @@ pg_commit(struct ledger *gl, struct ledger_writer *list)
 		for (k = 0; k < p.n; k++)
 			p.ops[k].key = arena.data + p.ops[k].off;
 		qsort(p.ops, p.n, sizeof(*p.ops), op_cmp);
-		rc = with_conn(pg, &j);
+		rc = pg_with_conn(pg, &j);
 	}
 	free(p.ops);
 	buf_free(&arena);
@@ -453,6 +412,7 @@ sql_error(int rc)
 	return rc == LEDGER_DBERR;
 }
 
+/* pg_write - claim, merge or insert a batch, group-committed */
 static int
 pg_write(struct ledger *gl, struct ledger_claim *c, size_t n, int how)
 {
@@ -468,6 +428,7 @@ struct keyarg {
 	struct buf	 fix;
 };
 
+/* key_of - the key as the table holds it; NULL out of memory */
 static const char *
 key_of(struct keyarg *k, const char *key)
 {
@@ -483,6 +444,7 @@ struct lookup {
 	struct buf	*store;
 };
 
+/* run_lookup - one row, copied out as an encoded record */
 static int
 run_lookup(PGconn *c, struct job *j)
 {
@@ -516,11 +478,12 @@ pg_lookup(struct ledger *gl, const char *key, struct ledger_rec *r,
 	int	rc = ENOMEM;
 
 	if ((lk.k.key = key_of(&lk.k, key)) != NULL)
-		rc = with_conn((struct ledger_pg *)gl, &j);
+		rc = pg_with_conn((struct ledger_pg *)gl, &j);
 	buf_free(&lk.k.fix);
 	return rc;
 }
 
+/* run_forget - delete one row */
 static int
 run_forget(PGconn *c, struct job *j)
 {
@@ -546,7 +509,7 @@ pg_forget(struct ledger *gl, const char *key)
 	int	rc = ENOMEM;
 
 	if ((k.key = key_of(&k, key)) != NULL)
-		rc = with_conn((struct ledger_pg *)gl, &j);
+		rc = pg_with_conn((struct ledger_pg *)gl, &j);
 	buf_free(&k.fix);
 	return rc;
 }
@@ -638,7 +601,7 @@ pg_deliver(struct ledger *gl, const char *key, int state, int64_t ms,
 
 	*changed = 0;
 	if ((d.k.key = key_of(&d.k, key)) != NULL &&
-	    (rc = with_conn((struct ledger_pg *)gl, &j)) == 0)
+	    (rc = pg_with_conn((struct ledger_pg *)gl, &j)) == 0)
 		*changed = d.changed;
 	buf_free(&d.k.fix);
 	return rc;
@@ -724,115 +687,10 @@ pg_iter(struct ledger *gl, const struct ledger_filter *f,
 	struct iter it = { f, fn, arg };
 	struct job j = { run_iter, &it, 0, 0 };
 
-	return with_conn((struct ledger_pg *)gl, &j);
+	return pg_with_conn((struct ledger_pg *)gl, &j);
 }
 
-static int
-run_stats(PGconn *c, struct job *j)
-{
-	struct ledger_stats *st = j->arg;
-	PGresult *res = PQexecParams(c, stats_sql, 0, NULL, NULL, NULL, NULL,
-	    0);
-	int	rc = 0;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		rc = pg_failed(c, res);
-	else {
-		st->entries = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-		st->file_size = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
-		st->page_size = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL,
-		    10);
-		st->max_readers = (unsigned)strtoul(PQgetvalue(res, 0, 3),
-		    NULL, 10);
-		st->readers = (unsigned)strtoul(PQgetvalue(res, 0, 4), NULL,
-		    10);
-		st->server_version = (unsigned)strtoul(PQgetvalue(res, 0, 5),
-		    NULL, 10);
-		st->format = (unsigned)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
-	}
-	PQclear(res);
-	return rc;
-}
-
-/* pg_stats - records, the table's size, connections, the server */
-static int
-pg_stats(struct ledger *gl, struct ledger_stats *st)
-{
-	struct job j = { run_stats, st, 0, 0 };
-
-	return with_conn((struct ledger_pg *)gl, &j);
-}
-
-/* pg_backup - an LMDB ledger in dest/data.mdb from one snapshot */
-static int
-pg_backup(struct ledger *gl, const char *dest, struct buf *err)
-{
-	struct buf tmp = BUF_INIT, fin = BUF_INIT, part = BUF_INIT;
-	struct ledger_copy_stats st;
-	struct ledger *copy = NULL;
-	struct stat sb;
-	int	rc = 0, made = 0, dfd;
-
-	if (mkdir(dest, 0750) < 0 && errno != EEXIST) {
-		rc = errno;
-		buf_printf(err, "%s: cannot create: %s", dest, strerror(rc));
-		return rc;
-	}
-	if (buf_printf(&fin, "%s/data.mdb", dest) < 0 ||
-	    buf_printf(&tmp, "%s/.backup.XXXXXX", dest) < 0) {
-		rc = ENOMEM;
-		goto out;
-	}
-	if (lstat(fin.data, &sb) == 0) {
-		rc = EEXIST;
-		buf_printf(err, "%s: exists; will not overwrite a backup",
-		    fin.data);
-		goto out;
-	}
-	if (mkdtemp(tmp.data) == NULL) {
-		rc = errno;
-		buf_printf(err, "%s: %s", tmp.data, strerror(rc));
-		goto out;
-	}
-	made = 1;
-	if ((rc = ledger_open(&copy, tmp.data, LEDGER_CREATE, NULL, err)) != 0)
-		goto out;
-	rc = ledger_copy(gl, copy, NULL, NULL, &st);
-	ledger_close(copy);
-	if (rc != 0) {
-		buf_printf(err, "%s: copy failed: %s", tmp.data,
-		    ledger_strerror(rc));
-		goto out;
-	}
-	if (buf_printf(&part, "%s/data.mdb", tmp.data) < 0) {
-		rc = ENOMEM;
-		goto out;
-	}
-	if (rename(part.data, fin.data) < 0) {
-		rc = errno;
-		buf_printf(err, "%s: rename: %s", fin.data, strerror(rc));
-		goto out;
-	}
-	if ((dfd = open(dest, O_RDONLY | O_DIRECTORY)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-out:
-	if (made) {
-		buf_reset(&part);
-		if (buf_printf(&part, "%s/data.mdb", tmp.data) == 0)
-			(void)unlink(part.data);
-		buf_reset(&part);
-		if (buf_printf(&part, "%s/lock.mdb", tmp.data) == 0)
-			(void)unlink(part.data);
-		(void)rmdir(tmp.data);
-	}
-	buf_free(&tmp);
-	buf_free(&fin);
-	buf_free(&part);
-	return rc;
-}
-
+/* pg_close - the pool's connections closed, the handle freed */
 static void
 pg_close(struct ledger *gl)
 {

@@ -1,8 +1,9 @@
 /*
  * NAME
  *	ledger_pg - the PostgreSQL ledger's handle, shared by ledger_pg.c
- *	(the backend's operations) and ledger_pgconn.c (connections, the
- *	pool, the schema); not for the rest of the library (use ledger.h)
+ *	(the backend's operations), ledger_pgconn.c (connections, the
+ *	pool, the schema) and ledger_pgadmin.c (statistics, backup); not
+ *	for the rest of the library (use ledger.h)
  * DESCRIPTION
  *	PG_COLS is the select list every record is read with; PG_C_* are
  *	its column numbers.  PG_STMT_* name the statements prepared on
@@ -20,6 +21,7 @@
 #define PG_POOL_MAX	16		/* connections of one handle */
 #define PG_POOL_IDLE	4		/* kept open between calls */
 #define PG_AGAIN	(-30502)	/* deadlock, serialization: retry */
+#define PG_TRIES	5		/* runs of a job that meets PG_AGAIN */
 
 #define PG_TABLE	"edefter_records"
 #define PG_META		"edefter_meta"
@@ -56,11 +58,22 @@ struct ledger_pg {
 	struct ledger_group gc;
 };
 
+/* a piece of work on one connection (pg_with_conn) */
+struct job {
+	int	(*run)(PGconn *, struct job *);
+	void	*arg;
+	int	 discard;		/* the connection must not go back */
+	int	 started;		/* results were handed out: no rerun */
+};
+
+int	pg_with_conn(struct ledger_pg *, struct job *);
 int	pg_connect(struct ledger_pg *, int init, PGconn **, struct buf *err);
 int	pg_conn_get(struct ledger_pg *, PGconn **, int *pooled);
 void	pg_conn_put(struct ledger_pg *, PGconn *, int keep);
 void	pg_conn_drop_idle(struct ledger_pg *);
 int	pg_failed(PGconn *, const PGresult *);
 char	*pg_mask_url(const char *);
+int	pg_stats(struct ledger *, struct ledger_stats *);
+int	pg_backup(struct ledger *, const char *, struct buf *);
 
 #endif

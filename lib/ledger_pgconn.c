@@ -20,6 +20,11 @@
  *	found broken empties the pool, whose other connections are most
  *	likely broken too.
  *
+ *	pg_with_conn() runs a job on a pooled connection: once more on a new
+ *	connection when a pooled one turns out broken (unless the job has
+ *	handed out results already), up to PG_TRIES times on a deadlock or
+ *	serialization failure.
+ *
  *	pg_failed() classifies a failed result: LEDGER_UNAVAILABLE when
  *	the connection is gone or the server is shutting down, PG_AGAIN
  *	for a deadlock or serialization failure (run it again), else
@@ -386,6 +391,34 @@ pg_conn_get(struct ledger_pg *pg, PGconn **cp, int *pooled)
 	}
 	buf_free(&err);
 	return 0;
+}
+
+/* pg_with_conn - run a job on a pooled connection; again on a fresh one
+ * when the pooled one was broken, again when the server says so */
+int
+pg_with_conn(struct ledger_pg *pg, struct job *j)
+{
+	PGconn	*c;
+	int	rc, pooled, tries;
+
+	for (tries = 0;; tries++) {
+		if ((rc = pg_conn_get(pg, &c, &pooled)) != 0)
+			return rc;
+		j->discard = j->started = 0;
+		rc = j->run(c, j);
+		if (rc == LEDGER_UNAVAILABLE || (rc != 0 &&
+		    PQstatus(c) != CONNECTION_OK)) {
+			pg_conn_put(pg, c, 0);
+			pg_conn_drop_idle(pg);
+			if (pooled && !j->started && tries == 0)
+				continue;
+			return LEDGER_UNAVAILABLE;
+		}
+		pg_conn_put(pg, c, !j->discard);
+		if (rc == PG_AGAIN && !j->started && tries < PG_TRIES)
+			continue;
+		return rc == PG_AGAIN ? LEDGER_DBERR : rc;
+	}
 }
 
 /* pg_conn_put - back into the pool, or closed when it failed or the

@@ -735,6 +735,27 @@ test_reconnect(void)
 	ledger_close(l);
 }
 
+struct ro {
+	struct ledger	*l;
+	int		 i;
+	int		 ok;
+};
+
+static void *
+ro_thread(void *arg)
+{
+	struct ro *t = arg;
+	struct ledger_claim c;
+	char	rcpt[32];
+	int	rc;
+
+	snprintf(rcpt, sizeof(rcpt), "ro%d@x.example", t->i);
+	c.rec = rec("1234567890", 2025, 9, rcpt, "<ro>", 1);
+	rc = ledger_claim(t->l, &c, 1);
+	t->ok = rc == LEDGER_DBERR && strstr(ledger_strerror(rc), "read-only");
+	return NULL;
+}
+
 static void
 test_rdonly(void)
 {
@@ -752,6 +773,22 @@ test_rdonly(void)
 	    "a read-only handle cannot write: %s",
 	    ledger_strerror(LEDGER_DBERR));
 	CHECK(ro && count(ro, NULL, 0, 0, NULL) == 1, "but reads");
+	if (ro) {
+		struct ro t[6];
+		pthread_t th[6];
+		int i, ok = 1;
+
+		for (i = 0; i < 6; i++) {
+			t[i] = (struct ro){ ro, i, 0 };
+			pthread_create(&th[i], NULL, ro_thread, &t[i]);
+		}
+		for (i = 0; i < 6; i++) {
+			pthread_join(th[i], NULL);
+			ok &= t[i].ok;
+		}
+		CHECK(ok, "six threads at once: each gets the server's words, "
+		    "also when another thread committed its batch");
+	}
 	ledger_close(ro);
 	ledger_close(l);
 }
