@@ -9,7 +9,8 @@
 #     end-to-end rate.
 #  2. mimew_bench: the message writer alone (mimew_read() in 64 KiB
 #     pieces, the file in the page cache): attachment MB encoded per
-#     second, against `base64 -w 76 FILE >/dev/null` in the same run.
+#     CPU second, against `base64 -w 76 FILE >/dev/null` in the same run
+#     (≥ 2×); the portable encoder (EDEFTER_BASE64=scalar) in the notes.
 #
 # Environment: STREAM_MB (500).
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +88,10 @@ out=$("$BENCH_BUILD/mimew_bench" "$f" 4 65536) || exit 1
 w_in=$(echo "$out" | sed -n 's/.* in_mb_s=\([0-9]*\).*/\1/p')
 w_out=$(echo "$out" | sed -n 's/.* out_mb_s=\([0-9]*\).*/\1/p')
 w_wall=$(echo "$out" | sed -n 's/.* wall_in_mb_s=\([0-9]*\).*/\1/p')
+w_impl=$(echo "$out" | sed -n 's/.* impl=\([a-z0-9]*\).*/\1/p')
+# the portable encoder too, for the notes
+out_s=$(EDEFTER_BASE64=scalar "$BENCH_BUILD/mimew_bench" "$f" 3 65536) || exit 1
+w_scalar=$(echo "$out_s" | sed -n 's/.* in_mb_s=\([0-9]*\).*/\1/p')
 # coreutils base64 on the same file, best of 3, CPU time as well
 best=
 for i in 1 2 3; do
@@ -95,7 +100,8 @@ for i in 1 2 3; do
 	if [ -z "$best" ] || [ "$(le "$t" "$best")" = yes ]; then best=$t; fi
 done
 b_in=$(awk -v s="$best" -v m="$STREAM_MB" 'BEGIN { printf "%.0f", m * 1.048576 / s }')
-bench_row "Streaming: base64 writer (mimew_read, 64 KiB reads, page cache warm), per CPU second" \
+w_ratio=$(fdiv "$w_in" "$b_in" 2)
+bench_row "Streaming: base64 writer ($w_impl; mimew_read, 64 KiB reads, page cache warm), per CPU second" \
     "$b_in MB/s (coreutils base64)" "$w_in MB/s in, $w_out MB/s out" \
-    "$(fdiv "$w_in" "$b_in" 2)" "≥ 1000 MB/s" "$(ge "$w_in" 1000)"
-bench_note "stream: writer per wall-clock second: $w_wall MB/s in (CPU time counts the process's own user + system time; wall time also counts other load on the machine)"
+    "$w_ratio" "≥ 2" "$(ge "$w_ratio" 2)"
+bench_note "stream: writer per wall-clock second: $w_wall MB/s in (CPU time counts the process's own user + system time; wall time also counts other load on the machine); the portable (scalar) encoder: $w_scalar MB/s in per CPU second, $(fdiv "$w_scalar" "$b_in" 2)× coreutils"

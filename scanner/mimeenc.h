@@ -2,8 +2,9 @@
  * NAME
  *	mimeenc - the encoders of the MIME writer
  * DESCRIPTION
- *	Base64 in 76-column CRLF lines (a table of character pairs, 57 input
- *	bytes to a line), quoted-printable, RFC 2047 encoded words (at most
+ *	Base64 in 76-column CRLF lines, 57 input bytes to a line: with AVX2
+ *	or SSSE3 when the CPU has them (chosen once, at enc_init()), else a
+ *	table of character pairs; the same bytes either way.  Quoted-printable, RFC 2047 encoded words (at most
  *	75 characters, never splitting a UTF-8 character) and RFC 2231
  *	parameters, and the checks that keep control characters and invalid
  *	UTF-8 out of headers.  enc_init() must run before the base64 ones.
@@ -21,9 +22,13 @@
 #define B64_IN		57		/* bytes per 76-column line */
 #define B64_OUT		78		/* 76 characters and CRLF */
 
+enum { ENC_B64_SCALAR, ENC_B64_SSSE3, ENC_B64_AVX2 };
+
 void	enc_init(void);
 uint64_t enc_b64_len(uint64_t);
 void	enc_b64_lines(const unsigned char *, size_t, char *);
+int	enc_b64_lines_with(int, const unsigned char *, size_t, char *);
+const char *enc_b64_impl(void);
 size_t	enc_b64_short(const unsigned char *, size_t, char *);
 int	enc_b64_buf(struct buf *, const char *, size_t);
 size_t	enc_column(const struct buf *);
