@@ -13,6 +13,7 @@
 . "$TOP/tests/lib/milter.sh"
 . "$TOP/tests/lib/postfix.sh"
 . "$TOP/tests/lib/sink.sh"
+. "$TOP/tests/lib/share.sh"
 
 DATA=$TOP/tests/t/data
 PY=/usr/bin/python3
@@ -188,6 +189,26 @@ test_expect_success 'edefterctl -c FILE: LedgerURL wins over LedgerPath' '
 	"$EDEFTERCTL" -c c.conf list >got &&
 	ctl ctl list >want && test_cmp want got &&
 	test ! -e "$T/unused"
+'
+
+test_expect_success 'edefter-scan status reads the ledger in PostgreSQL' '
+	newdb scan &&
+	scan_conf sc "LedgerURL $(url scan)" &&
+	printf "vkn;name;emails\n1234567890;ABC Gida A.S.;muhasebe@abc.example, patron@abc.example\n" >sc.csv &&
+	mkperiod sc.share/ABC/2025/10 1234567890 202510 &&
+	mkperiod sc.share/ABC/2025/11 1234567890 202511 &&
+	edefter-scan -c sc.conf status >table &&
+	grep -q "^complete  *1234567890  *2025-10 " table &&
+	grep -q "^complete  *1234567890  *2025-11 " table &&
+	printf "[{\"companyId\":\"1234567890\",\"year\":2025,\"month\":10,\"sentDate\":\"2025-11-03T10:00:00Z\",\"recipientEmail\":\"muhasebe@abc.example, patron@abc.example\"},{\"companyId\":\"1234567890\",\"year\":2025,\"month\":11,\"sentDate\":\"2025-12-03T10:00:00Z\",\"recipientEmail\":\"muhasebe@abc.example\"}]\n" >sent.json &&
+	ctl scan import sent.json &&
+	edefter-scan -c sc.conf status >table &&
+	grep -q "^sent  *1234567890  *2025-10 " table &&
+	grep -q "^partial  *1234567890  *2025-11 " table &&
+	test ! -e "$T/sc.ledger" &&
+	sed -i "s|^LedgerURL .*|LedgerURL postgresql:///scan?host=$T/nowhere|" sc.conf &&
+	test_expect_code 69 edefter-scan -c sc.conf status >/dev/null 2>err &&
+	grep -q "nowhere" err
 '
 
 # ---- the milter on PostgreSQL (miltertest) ------------------------------------
