@@ -393,12 +393,24 @@ tls_failure(CURLcode rc, int *stuck)
 	}
 }
 
+/* redact - a server that quotes the password back gets `*'s in its place */
+static void
+redact(char *text, const char *secret)
+{
+	size_t	n = secret ? strlen(secret) : 0;
+	char	*p;
+
+	for (p = text; n && (p = strstr(p, secret)) != NULL; p += n)
+		memset(p, '*', n);
+}
+
 /* stick - later sends through s give this outcome without connecting */
 static void
-stick(struct submit *s, const struct submit_result *res)
+stick(struct submit *s, struct submit_result *res)
 {
 	s->stuck = 1;
 	s->stuck_code = res->code;
+	redact(res->text, s->password);
 	snprintf(s->stuck_text, sizeof(s->stuck_text), "%s", res->text);
 	log_err("%s; nothing more is submitted there until the next pass",
 	    res->text);
@@ -565,6 +577,8 @@ submit_smtp(struct submit *s, const char *from, const char *const *rcpts,
 		    s->describe, curl_easy_strerror(ok));
 	else
 		smtp_outcome(s, &c, curl_easy_perform(h), errbuf);
+	redact(res->text, s->password);
+	redact(res->refused_text, s->password);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(rl);
 	buf_free(&addr);

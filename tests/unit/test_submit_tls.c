@@ -464,7 +464,7 @@ test_open_conf(void)
  * after TLS, checked against DIR/login ("user\npassword"); one line per
  * connection in DIR/conns, the user of each AUTH with ok/bad in DIR/auth,
  * each message in DIR/msg.N.  Flags in MODE: implicit, starttls, noauth,
- * auth454, rcpt550.
+ * auth454, echo (535 quoting the password), rcpt550.
  */
 static const char tls_py[] =
     "import base64, os, socket, ssl, sys\n"
@@ -512,6 +512,7 @@ static const char tls_py[] =
     "            ok = p[1:] == want\n"
     "            note('auth', p[1] + (' ok' if ok else ' bad'))\n"
     "            if 'auth454' in mode: send('454 4.7.0 Temporary authentication failure')\n"
+    "            elif 'echo' in mode: send('535 5.7.8 no such password: ' + p[2])\n"
     "            elif ok: send('235 2.7.0 Authentication successful')\n"
     "            else: send('535 5.7.8 Error: authentication failed')\n"
     "        elif u.startswith('MAIL'): send('250 2.1.0 Ok')\n"
@@ -805,6 +806,22 @@ test_tls(void)
 		    "a 4xx at AUTH is tried again: %s", res.text);
 		submit_close(s);
 		srv_stop(&k);
+	}
+
+	/* a server quoting the password in its refusal */
+	if (srv_start(&k, "implicit,echo", "server") == 0) {
+		snprintf(url, sizeof(url), "smtps://127.0.0.1:%d", k.port);
+		s = opened(url, "ca", 1);
+		quiet(1);
+		rc = sendv(s, &res);
+		quiet(0);
+		CHECK(rc == SUBMIT_TEMPFAIL && res.code == 535 && has(res.text,
+		    "no such password: *******************") && no_pw(res.text),
+		    "a password quoted back is starred out: %s", res.text);
+		submit_close(s);
+		srv_stop(&k);
+		slurp(path("log"), &log);
+		CHECK(no_pw(BUF_STR(&log)), "and not logged");
 	}
 
 	/* implicit TLS: the other CA's certificate, the system's CAs, off */
