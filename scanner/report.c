@@ -65,6 +65,23 @@ static const char *const state_names[P_NSTATES] = {
 	"inactive", "changed", "ignored", "bounced",
 };
 
+/* col - s padded to width characters (not bytes: Turkish folder names) */
+static const char *
+col(const char *s, int width)
+{
+	static struct buf b;
+	const unsigned char *p;
+	int	n = 0;
+
+	buf_set(&b, s, strlen(s));
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			n++;
+	while (n++ < width)
+		buf_addc(&b, ' ');
+	return BUF_STR(&b);
+}
+
 const char *
 pstate_name(enum pstate s)
 {
@@ -147,9 +164,9 @@ report(struct pass *p, const struct speriod *sp)
 			    sp->overdue ? " overdue" : "");
 		if (sp->reason.len)
 			buf_printf(&b, "%s%s", b.len ? " " : "", sp->reason.data);
-		printf("%-12s %-11s  %s  %5zu  %-32s  %s\n",
+		printf("%-12s %-11s  %s  %5zu  %s  %s\n",
 		    pstate_name(sp->state), sp->id, period, sp->nfiles,
-		    folder, b.len ? b.data : "-");
+		    col(folder, 32), b.len ? b.data : "-");
 	} else {
 		log_kv(&b, "id", sp->id);
 		log_kv(&b, "period", period);
@@ -203,8 +220,9 @@ report_invalid(struct pass *p, const struct invalid *v)
 			struct buf w = BUF_INIT;
 			log_kv(&w, "reason", v->reason);
 			log_kv(&w, "file", f->name);
-			printf("%-12s %-11s  %s  %5d  %-32s  %s\n", "invalid",
-			    v->id, v->period, 1, *dir ? dir : ".", w.data);
+			printf("%-12s %-11s  %s  %5d  %s  %s\n", "invalid",
+			    v->id, v->period, 1, col(*dir ? dir : ".", 32),
+			    w.data);
 			buf_free(&w);
 		}
 		else {
@@ -253,8 +271,8 @@ report_ignored(struct pass *p, const struct sfile *f)
 			struct buf w = BUF_INIT;
 			log_kv(&w, "file", f->name);
 			log_kv(&w, "reason", why.data);
-			printf("%-12s %-11s  %-7s  %5d  %-32s  %s\n", "ignored",
-			    "-", "-", 1, *dir ? dir : ".", w.data);
+			printf("%-12s %-11s  %-7s  %5d  %s  %s\n", "ignored",
+			    "-", "-", 1, col(*dir ? dir : ".", 32), w.data);
 			buf_free(&w);
 		} else
 			printf("ignored %s\n", b.data);
