@@ -212,7 +212,8 @@ DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   libcurl4-openssl-dev libjansson-dev clang python3 iproute2 \
 		   postfix miltertest samba rclone fuse3 mandoc \
 		   libxlsxwriter-dev python3-openpyxl libssl-dev strace \
-		   libpq-dev postgresql chromium rsyslog dpkg-dev debhelper lintian
+		   libpq-dev postgresql chromium rsyslog dpkg-dev debhelper lintian \
+		   sasl2-bin libsasl2-modules openssl ca-certificates
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
