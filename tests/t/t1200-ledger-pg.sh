@@ -248,7 +248,7 @@ pgmilter() {
 if command -v miltertest >/dev/null; then
 test_expect_success 'milter: first send recorded in PostgreSQL with its fields' '
 	pgmilter m1 &&
-	grep -q "starting socket=local:$T/m1.sock ledger=postgresql:///m1?host=$PGD&user=postgres " m1.log &&
+	test_wait_for 10 grep -q "starting socket=local:$T/m1.sock ledger=postgresql:///m1?host=$PGD&user=postgres " m1.log &&
 	miltertest_run m1 first-send &&
 	milter_stop m1 &&
 	ctl m1 show 1234567890/2025-10/firma@firma.example >rec &&
@@ -326,7 +326,7 @@ test_expect_success 'milter: two milters on one database: the second sees the fi
 test_expect_success 'milter: PostgreSQL unreachable: starts, then 451 4.3.0, never accepts unchecked' '
 	milter_conf m8 "LedgerURL postgresql:///m8?host=$T/nopg&user=postgres" &&
 	milter_start m8 &&
-	grep -q "warning: postgresql:///m8?host=$T/nopg&user=postgres: cannot connect for now" m8.log &&
+	test_wait_for 10 grep -q "warning: postgresql:///m8?host=$T/nopg&user=postgres: cannot connect for now" m8.log &&
 	miltertest_run m8 ledger-error &&
 	milter_stop m8 &&
 	grep -q "tempfail queue=Q8 client=127.0.0.1 id=1234567890 period=2025-09 reason=ledger-error error=\"PostgreSQL: connection to server on socket .*nopg" m8.log &&
