@@ -160,7 +160,7 @@ $(FUZZ_O)/fuzz_dsn: tests/fuzz/fuzz_dsn.c $(DSN_CORE) $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -Idsn -o $@ $^
 
-$(FUZZ_O)/fuzz_conf: tests/fuzz/fuzz_conf.c lib/conf.c lib/cidr.c $(FUZZ_LIBSRC)
+$(FUZZ_O)/fuzz_conf: tests/fuzz/fuzz_conf.c lib/conf.c $(wildcard lib/conf_value.c) lib/cidr.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)clang $(FUZZ_CFLAGS) -o $@ $^
 
