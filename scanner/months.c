@@ -49,32 +49,49 @@ this_month(time_t now)
 	return (tm.tm_year + 1900) * 12 + tm.tm_mon;
 }
 
-/* pass_fill_months - a missing row for every month without files */
+/* first_of - the index of the first of the n periods (sorted by id and
+ * month) whose id is id, or n */
+static size_t
+first_of(const struct speriod *v, size_t n, const char *id)
+{
+	size_t	lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].id, id) == 0 ? lo : n;
+}
+
+/* pass_fill_months - a missing row for every month without files; the
+ * periods of the walk are in id and month order (periods_group) */
 int
 pass_fill_months(struct pass *p)
 {
 	struct scan *s = &p->s;
 	size_t	i, j, n0 = s->nperiods;
-	int	last = this_month(s->now) - 1, first, m, have;
+	int	last = this_month(s->now) - 1, first, m;
 
 	for (i = 0; i < p->co.n; i++) {
 		const struct company *c = &p->co.v[i];
 
+		j = first_of(s->periods, n0, c->id);
 		first = p->cf->send_from;
-		for (j = 0; j < n0 && first == 0; j++)
-			if (strcmp(s->periods[j].id, c->id) == 0)
-				first = s->periods[j].year * 12 +
-				    s->periods[j].month - 1;
+		if (first == 0 && j < n0)
+			first = s->periods[j].year * 12 + s->periods[j].month - 1;
 		if (first == 0)
 			continue;	/* nothing on the share, no SendFrom */
 		for (m = first; m <= last; m++) {
 			struct speriod *v;
 
-			for (j = 0, have = 0; j < n0 && !have; j++)
-				have = strcmp(s->periods[j].id, c->id) == 0 &&
-				    s->periods[j].year * 12 +
-				    s->periods[j].month - 1 == m;
-			if (have)
+			while (j < n0 && strcmp(s->periods[j].id, c->id) == 0 &&
+			    s->periods[j].year * 12 + s->periods[j].month - 1 < m)
+				j++;
+			if (j < n0 && strcmp(s->periods[j].id, c->id) == 0 &&
+			    s->periods[j].year * 12 + s->periods[j].month - 1 == m)
 				continue;
 			if ((v = realloc(s->periods, (s->nperiods + 1) *
 			    sizeof(*v))) == NULL)
