@@ -183,6 +183,7 @@ struct op {
 	size_t		 seq;		/* arrival order */
 	size_t		 off;		/* of the key in the arena */
 	const char	*key;		/* valid UTF-8 */
+	int		 redo;		/* the key went away meanwhile */
 };
 
 struct pipe {
@@ -247,12 +248,10 @@ outcome(struct op *op, PGresult **res)
 		return 0;
 	}
 	if (PQntuples(res[1]) != 1) {
-		/* removed meanwhile (edefterctl forget): run it again */
-		static const char gone[] = "PostgreSQL: a key was removed "
-		    "while it was claimed";
-
-		ledger_set_error(gone, sizeof(gone) - 1);
-		return PG_AGAIN;
+		/* removed between the two statements (edefterctl forget):
+		 * this record again, after the others are committed */
+		op->redo = 1;
+		return 0;
 	}
 	if (op->how == LEDGER_W_CLAIM) {
 		c->first_ms = strtoll(PQgetvalue(res[1], 0, 1), NULL, 10);
@@ -309,9 +308,9 @@ recv_op(PGconn *c, struct op *op, int *err)
 	return rc;
 }
 
-/* run_pipe - every record of a group in one pipeline, one transaction */
+/* pipe_once - every record of a group in one pipeline, one transaction */
 static int
-run_pipe(PGconn *c, struct job *j)
+pipe_once(PGconn *c, struct job *j)
 {
 	struct pipe *p = j->arg;
 	struct vals v;
@@ -357,6 +356,34 @@ broken:
 		err = pg_failed(c, NULL);
 	return err == LEDGER_DBERR && PQstatus(c) == CONNECTION_OK ? err :
 	    LEDGER_UNAVAILABLE;
+}
+
+/* run_pipe - the group's pipeline; then again for the records whose key
+ * was removed under them, until none is */
+static int
+run_pipe(PGconn *c, struct job *j)
+{
+	static const char gone[] = "PostgreSQL: keys keep being removed "
+	    "while they are claimed";
+	struct pipe *p = j->arg;
+	size_t	i, m;
+	int	rc, tries;
+
+	for (tries = 0;; tries++) {
+		if ((rc = pipe_once(c, j)) != 0)
+			return rc;
+		for (i = m = 0; i < p->n; i++)
+			if (p->ops[i].redo) {
+				p->ops[m] = p->ops[i];
+				p->ops[m++].redo = 0;
+			}
+		if ((p->n = m) == 0)
+			return 0;
+		if (tries >= PG_TRIES) {
+			ledger_set_error(gone, sizeof(gone) - 1);
+			return LEDGER_DBERR;
+		}
+	}
 }
 
 /* pg_commit - the batches of several writers in one transaction */

@@ -213,7 +213,10 @@ test_expect_success 'edefter-scan status reads the ledger in PostgreSQL' '
 
 if [ -x "$BUILD/edefter-dsn" ]; then
 test_expect_success 'edefter-dsn records a delivery report in PostgreSQL' '
-	printf "LedgerURL %s\nBounceAddress bounce@ofis.example\n" "$(url scan)" >dsn.conf &&
+	newdb dsn &&
+	printf "[{\"companyId\":\"1234567890\",\"year\":2025,\"month\":10,\"sentDate\":\"2025-11-03T10:00:00Z\",\"recipientEmail\":\"muhasebe@abc.example, patron@abc.example\"}]\n" >dsn.json &&
+	ctl dsn import dsn.json &&
+	printf "LedgerURL %s\nBounceAddress bounce@ofis.example\n" "$(url dsn)" >dsn.conf &&
 	printf "%s\r\n" "From: MAILER-DAEMON@mx.abc.example" "To: bounce+1234567890-202510@ofis.example" \
 	    "Subject: Undelivered Mail" "MIME-Version: 1.0" \
 	    "Content-Type: multipart/report; report-type=delivery-status; boundary=B" "" \
@@ -221,13 +224,13 @@ test_expect_success 'edefter-dsn records a delivery report in PostgreSQL' '
 	    "Final-Recipient: rfc822; muhasebe@abc.example" "Action: failed" "Status: 5.1.1" \
 	    "Diagnostic-Code: smtp; 550 5.1.1 no such user" "" "--B--" >ndr.eml &&
 	"$BUILD/edefter-dsn" -c dsn.conf "bounce+1234567890-202510@ofis.example" <ndr.eml &&
-	ctl scan show 1234567890/2025-10/muhasebe@abc.example >show &&
+	ctl dsn show 1234567890/2025-10/muhasebe@abc.example >show &&
 	grep -q "^delivery  *bounced$" show &&
 	grep -q "^dsn status  *5.1.1$" show &&
 	grep -q "^sent  *2025-11-03T10:00:00.000Z$" show &&
-	ctl scan show 1234567890/2025-10/patron@abc.example >show2 &&
+	ctl dsn show 1234567890/2025-10/patron@abc.example >show2 &&
 	grep -q "^delivery  *queued$" show2 &&
-	sed -i "s|^LedgerURL .*|LedgerURL postgresql:///scan?host=$T/nowhere|" dsn.conf &&
+	sed -i "s|^LedgerURL .*|LedgerURL postgresql:///dsn?host=$T/nowhere|" dsn.conf &&
 	test_expect_code 75 "$BUILD/edefter-dsn" -c dsn.conf "bounce+1234567890-202510@ofis.example" <ndr.eml 2>err
 '
 else
