@@ -213,7 +213,7 @@ DEB_PACKAGES	:= gcc make pkg-config libmilter-dev liblmdb-dev lmdb-utils \
 		   postfix miltertest samba rclone fuse3 mandoc \
 		   libxlsxwriter-dev python3-openpyxl libssl-dev strace \
 		   libpq-dev postgresql chromium rsyslog dpkg-dev debhelper lintian \
-		   sasl2-bin libsasl2-modules openssl ca-certificates
+		   sasl2-bin libsasl2-modules openssl ca-certificates libfuse3-dev m4
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

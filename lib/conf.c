@@ -83,6 +83,8 @@ static const struct key keys[] = {
 	    NULL, NULL },
 	{ "SettleSeconds", T_DUR, "60s", O(settle_seconds), 0, MAXDUR, S, 0,
 	    NULL, NULL },
+	{ "ShareTimeout", T_DUR, "120s", O(share_timeout), 1, 86400, S, 0,
+	    NULL, NULL },
 	{ "StateDir", T_PATH, "/var/lib/edefter/scan", O(state_dir), 0, 0, S,
 	    0, NULL, NULL },
 	{ "MaxMessageSize", T_SIZE, "10M", O(max_message_size), 4 * KB_,

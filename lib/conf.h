@@ -70,6 +70,7 @@ struct conf {
 	char		*submit_ca_file;	/* NULL: the system's CAs */
 	int		 submit_tls_verify;
 	long long	 settle_seconds;
+	long long	 share_timeout;	/* the watchdog's limit */
 	char		*state_dir;
 	long long	 max_message_size;
 	int		 require_gib_approval;

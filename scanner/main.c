@@ -80,7 +80,11 @@ run_child(const struct conf *cf, int digest)
 	if (child == 0) {
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		_exit(digest ? digest_run(cf, 0) : pass_run(cf, &o));
+		if (watchdog_guard(&status))
+			_exit(status);
+		status = digest ? digest_run(cf, 0) : pass_run(cf, &o);
+		fflush(stdout);
+		_exit(status);
 	}
 	while (waitpid(child, &status, 0) < 0) {
 		if (errno != EINTR)
@@ -290,12 +294,21 @@ main(int argc, char **argv)
 	    LOG_TO_STDERR);
 	o.progress = isatty(2) && !o.json && o.mode != PASS_BASELINE &&
 	    o.mode != PASS_BASELINE_DRY;
-	if (digest)
-		rc = digest_run(&cf, dry_digest);
-	else if (o.mode == PASS_STATUS)
-		rc = status(&cf, &o);
-	else
-		rc = daemon ? daemon_loop(&cf) : pass_run(&cf, &o);
+	if (daemon)
+		rc = daemon_loop(&cf);
+	else if (watchdog_guard(&rc))
+		;			/* the work was done in a child */
+	else {
+		if (digest)
+			rc = digest_run(&cf, dry_digest);
+		else if (o.mode == PASS_STATUS)
+			rc = status(&cf, &o);
+		else
+			rc = pass_run(&cf, &o);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
 	conf_free(&cf);
 	buf_free(&err);
 	return rc;

@@ -39,7 +39,6 @@
 #include "zipcheck.h"
 #include "pass.h"
 
-#define WATCHDOG_SECONDS	120
 
 static void
 companies_warn(void *arg, unsigned long line, const char *msg)
@@ -91,6 +90,8 @@ add_todo(struct speriod *sp, const char *addr)
 	sp->ntodo++;
 }
 
+static unsigned long zips_read, zips_kept;	/* this pass's zip checks */
+
 /* settle - stat and check what would be attached; 1 ready, 0 pending */
 static int
 settle(struct pass *p, struct speriod *sp, int dfd, const size_t *att,
@@ -100,7 +101,7 @@ settle(struct pass *p, struct speriod *sp, int dfd, const size_t *att,
 	struct stat st;
 	time_t	since;
 	size_t	i;
-	int	ready = 1, fd, whole;
+	int	ready = 1, fd, whole = 1, rc;
 
 	*fp = 0xcbf29ce484222325ULL;
 	for (i = 0; i < natt; i++) {
@@ -126,17 +127,27 @@ settle(struct pass *p, struct speriod *sp, int dfd, const size_t *att,
 		*fp = pass_fnv(*fp, f->name, strlen(f->name) + 1);
 		*fp = pass_fnv(*fp, &st.st_size, sizeof(st.st_size));
 		*fp = pass_fnv(*fp, &st.st_mtim, sizeof(st.st_mtim));
-		buf_reset(&path);
-		buf_printf(&path, "%s/%s", p->s.dirs[sp->folder].path, f->name);
-		if (!seen_note(p->seen, path.data, st.st_size, &st.st_mtim,
-		    p->s.now, p->cf->settle_seconds, &since) && ready) {
+		buf_set(&path, p->s.dirs[sp->folder].path,
+		    strlen(p->s.dirs[sp->folder].path));
+		buf_addc(&path, '/');
+		buf_adds(&path, f->name);
+		if (path.data == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		if ((rc = seen_note_stat(p->seen, path.data, &st, p->s.now,
+		    p->cf->settle_seconds, &since)) < 0)
+			log_fatal(EX_OSERR, "out of memory");
+		if (rc == 0 && ready) {
 			buf_printf(&sp->reason, "reason=settling file=%s "
 			    "unchanged-for=%llds settle=%llds", f->name,
 			    (long long)(p->s.now - since),
 			    p->cf->settle_seconds);
 			ready = 0;
 		}
-		if (ready && f->edf == EDF_OK && f->en.ext == EDF_ZIP) {
+		/* whole or not: kept while the file is unchanged (state.h) */
+		if (ready && f->edf == EDF_OK && f->en.ext == EDF_ZIP &&
+		    (whole = seen_zip(p->seen)) >= 0)
+			zips_kept++;
+		else if (ready && f->edf == EDF_OK && f->en.ext == EDF_ZIP) {
 			if ((fd = openat(dfd, f->name, O_RDONLY | O_NOFOLLOW |
 			    O_CLOEXEC | O_NONBLOCK)) < 0) {
 				if (share_io_error(errno))
@@ -150,6 +161,10 @@ settle(struct pass *p, struct speriod *sp, int dfd, const size_t *att,
 			close(fd);
 			if (whole < 0)
 				goto share;
+			seen_set_zip(p->seen, whole);
+			zips_read++;
+		}
+		if (ready && f->edf == EDF_OK && f->en.ext == EDF_ZIP) {
 			if (whole == 0) {
 				buf_printf(&sp->reason, "reason=zip-incomplete "
 				    "file=%s", f->name);
@@ -187,43 +202,53 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* list_intents - the open intents, read once a pass */
+/* list_state - the names in StateDir/SUB (intents, kept failures,
+ * fingerprints of sent berats), read once a pass instead of a failing
+ * open for every period */
 static void
-list_intents(struct pass *p)
+list_state(struct pass *p, const char *sub, char ***vp, size_t *np)
 {
 	char	path[4096];
 	struct dirent *de;
 	DIR	*d;
 
-	snprintf(path, sizeof(path), "%s/intent", p->cf->state_dir);
+	snprintf(path, sizeof(path), "%s/%s", p->cf->state_dir, sub);
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		char **v;
 		if (de->d_name[0] == '.')
 			continue;
-		if ((v = realloc(p->intents, (p->nintents + 1) *
-		    sizeof(*v))) == NULL || (v[p->nintents] =
-		    strdup(de->d_name)) == NULL)
+		if ((v = realloc(*vp, (*np + 1) * sizeof(*v))) == NULL ||
+		    (v[*np] = strdup(de->d_name)) == NULL)
 			log_fatal(EX_OSERR, "out of memory");
-		p->intents = v;
-		p->nintents++;
+		*vp = v;
+		(*np)++;
 	}
 	closedir(d);
-	if (p->nintents)
-		qsort(p->intents, p->nintents, sizeof(*p->intents), cmp_name);
+	if (*np)
+		qsort(*vp, *np, sizeof(**vp), cmp_name);
 }
 
-/* has_intent - is there an intent file for the period */
+/* has_state - is there a file of the period among the names */
 static int
-has_intent(const struct pass *p, const struct speriod *sp)
+has_state(char **v, size_t n, const struct speriod *sp)
 {
 	char	name[32], *key = name;
 
 	snprintf(name, sizeof(name), "%s_%04d-%02d", sp->id, sp->year,
 	    sp->month);
-	return p->nintents && bsearch(&key, p->intents, p->nintents,
-	    sizeof(*p->intents), cmp_name) != NULL;
+	return n && bsearch(&key, v, n, sizeof(*v), cmp_name) != NULL;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 /* recipients - the ledger decides who still needs the period */
@@ -347,7 +372,10 @@ handle_period(struct pass *p, struct speriod *sp)
 	}
 	if (recipients(p, sp, c) < 0)
 		return -1;
-	if (sp->nsent > 0 && (rc = pass_check_changed(p, sp)) != 0) {
+	/* without fingerprints only `run' looks at the berats (and keeps
+	 * theirs) */
+	if (sp->nsent > 0 && (p->o->mode == PASS_RUN || has_state(p->fprints,
+	    p->nfprints, sp)) && (rc = pass_check_changed(p, sp)) != 0) {
 		if (rc == 1) {
 			rc = 0;
 			if (p->o->mode == PASS_RUN)
@@ -357,7 +385,8 @@ handle_period(struct pass *p, struct speriod *sp)
 		}
 		return rc;
 	}
-	open_intent = !has_intent(p, sp) ? 0 : intent_load(p->cf->state_dir,
+	open_intent = !has_state(p->intents, p->nintents, sp) ? 0 :
+	    intent_load(p->cf->state_dir,
 	    sp->id, sp->year, sp->month, &in, &p->err);
 	if (open_intent < 0) {
 		log_warn("%s; starting the period afresh", BUF_STR(&p->err));
@@ -411,8 +440,9 @@ handle_period(struct pass *p, struct speriod *sp)
 		goto out;
 	}
 	rc = 0;
-	if (failed_load(p->cf->state_dir, sp->id, sp->year, sp->month,
-	    &kept_fp, &text, &p->err) == 1) {
+	if (has_state(p->failed, p->nfailed, sp) && failed_load(
+	    p->cf->state_dir, sp->id, sp->year, sp->month, &kept_fp, &text,
+	    &p->err) == 1) {
 		if (kept_fp == fp) {
 			sp->state = P_FAILED;
 			buf_printf(&sp->reason, "reason=refused reply=\"%s\"",
@@ -474,6 +504,31 @@ lock_state(struct pass *p)
 	return 0;
 }
 
+/* may_keep - may this pass write the caches in StateDir: `run' and
+ * `baseline' hold the lock; the other commands write them only as the
+ * owner of StateDir (whose files the daemon must read) and only when
+ * no other pass holds the lock */
+static int
+may_keep(struct pass *p)
+{
+	char	path[4096];
+	struct stat st;
+
+	if (p->lockfd >= 0)
+		return 1;
+	if (stat(p->cf->state_dir, &st) < 0 || st.st_uid != geteuid())
+		return 0;
+	snprintf(path, sizeof(path), "%s/lock", p->cf->state_dir);
+	if ((p->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0)
+		return 0;
+	if (flock(p->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		close(p->lockfd);
+		p->lockfd = -1;
+		return 0;
+	}
+	return 1;
+}
+
 /* pass_run - one pass */
 int
 pass_run(const struct conf *cf, const struct pass_opts *o)
@@ -523,16 +578,30 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 		rc = EX_CONFIG;
 		goto done;
 	}
-	list_intents(&p);
+	list_state(&p, "intent", &p.intents, &p.nintents);
+	list_state(&p, "failed", &p.failed, &p.nfailed);
+	list_state(&p, "sent", &p.fprints, &p.nfprints);
 	if (seen_load(cf->state_dir, &p.seen, &p.err) < 0) {
 		log_err("%s", BUF_STR(&p.err));
 		rc = EX_CANTCREAT;
 		goto done;
 	}
-	watchdog_start(WATCHDOG_SECONDS);
+	watchdog_start((unsigned)cf->share_timeout);
+	zips_read = zips_kept = 0;
 	if (share_check_mount(cf, &p.err) < 0 ||
-	    share_open_root(cf, &p.s.rootfd, &p.err) < 0 ||
-	    walk_share(&p.s, o->progress, &p.err) < 0) {
+	    share_open_root(cf, &p.s.rootfd, &p.err) < 0) {
+		log_err("share not usable, nothing concluded: %s",
+		    BUF_STR(&p.err));
+		rc = EX_TEMPFAIL;
+		goto done;
+	}
+	if (fs_keeps_times(p.s.rootfd)) {
+		struct stat rst;
+
+		if (fstat(p.s.rootfd, &rst) == 0)
+			seen_trust(p.seen, rst.st_dev);
+	}
+	if (walk_share(&p.s, o->progress, &p.err) < 0) {
 		log_err("share not usable, nothing concluded: %s",
 		    BUF_STR(&p.err));
 		rc = EX_TEMPFAIL;
@@ -571,8 +640,21 @@ pass_run(const struct conf *cf, const struct pass_opts *o)
 		if (p.s.files[i].near)
 			report_ignored(&p, &p.s.files[i]);
 	report_excluded(&p);
-	if (o->mode == PASS_RUN && seen_save(p.seen, cf->state_dir, &p.err) < 0)
+	if ((o->mode == PASS_RUN || may_keep(&p)) &&
+	    seen_save(p.seen, cf->state_dir, &p.err) < 0) {
 		log_warn("%s (files will settle again)", BUF_STR(&p.err));
+		buf_reset(&p.err);
+	}
+	if (may_keep(&p) && walk_save(&p.s, &p.err) < 0) {
+		log_warn("%s (directories will be read again)",
+		    BUF_STR(&p.err));
+		buf_reset(&p.err);
+	}
+	if (getenv("EDEFTER_SCAN_STATS"))
+		fprintf(stderr, "edefter-scan: stats directories=%zu "
+		    "read=%zu kept=%zu zips-read=%lu zips-kept=%lu\n",
+		    p.s.ndirs, p.s.ndirs - p.s.dirs_cached, p.s.dirs_cached,
+		    zips_read, zips_kept);
 	rc = p.status;
 	{
 		struct buf sum = BUF_INIT;
@@ -592,9 +674,9 @@ done:
 	if (p.l)
 		ledger_close(p.l);
 	seen_free(p.seen);
-	for (i = 0; i < p.nintents; i++)
-		free(p.intents[i]);
-	free(p.intents);
+	free_names(p.intents, p.nintents);
+	free_names(p.failed, p.nfailed);
+	free_names(p.fprints, p.nfprints);
 	companies_free(&p.co);
 	deadlines_free(p.deadlines);
 	free(p.inv);

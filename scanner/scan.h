@@ -46,6 +46,8 @@ struct sfile {
 	struct timespec	 mtime;
 };
 
+struct dcache;
+
 struct sdir {
 	char		*path;		/* "" for ShareRoot itself */
 	size_t		 first;		/* its files: files[first..first+n) */
@@ -87,6 +89,8 @@ struct scan {
 	size_t		 nexcluded;
 	size_t		 nxfiles;	/* files left out (ExcludeFiles) */
 	time_t		 now;
+	struct dcache	*dcache;	/* listings kept for the next pass */
+	size_t		 dirs_cached;	/* directories not read: kept */
 };
 
 /* share.c */
@@ -94,12 +98,14 @@ int	share_check_mount(const struct conf *, struct buf *);
 int	share_open_root(const struct conf *, int *, struct buf *);
 int	share_open_dir(int rootfd, const char *rel, struct buf *);
 int	share_io_error(int);
+int	watchdog_guard(int *status);
 void	watchdog_start(unsigned seconds);
 void	watchdog_tick(void);
 void	watchdog_stop(void);
 
 /* walk.c */
 int	walk_share(struct scan *, int progress, struct buf *);
+int	walk_save(struct scan *, struct buf *);
 void	scan_free(struct scan *);
 
 const char *pstate_name(enum pstate);

@@ -14,20 +14,25 @@
  *	answering" (the pass concludes nothing) from those that concern
  *	one file.
  *
- *	The watchdog is a thread that ends the process with status 75 when
- *	the pass makes no progress (watchdog_tick()) for the given number
- *	of seconds: a hung share ends the pass instead of hanging the
- *	scanner forever.
+ *	The watchdog ends a pass with status 75 when it makes no progress
+ *	(watchdog_tick()) for ShareTimeout seconds: a hung share ends the
+ *	pass instead of hanging the scanner forever.  watchdog_guard() runs
+ *	the pass in a child process watched by its parent, because a process
+ *	waiting on a FUSE request its daemon has read cannot be killed.
  * DIAGNOSTICS
  *	Functions return 0 or -1 with errno set and a message naming the
  *	path in err.
  */
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <linux/openat2.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -252,53 +257,150 @@ share_open_root(const struct conf *cf, int *rootfd, struct buf *err)
 
 /* ---- watchdog ---------------------------------------------------------- */
 
-static unsigned long wd_ticks;
-static unsigned wd_limit;
-static int wd_running;
+/*
+ * The pass ticks a counter; when it stops moving for the limit, the pass
+ * is over.  A thread of the pass's own process cannot end it when the
+ * pass waits on a FUSE request its daemon has read (the kernel waits for
+ * the answer even through SIGKILL), so watchdog_guard() runs the work in
+ * a child and watches the counter, in shared memory, from the parent,
+ * which then gives up on the child and returns 75.  Without a guard
+ * (fork failed, unit tests) a thread watches and _exit()s.
+ */
+struct wd_shared {
+	unsigned long	ticks;
+	unsigned	limit;
+	int		running;
+	int		guarded;
+};
+
+static struct wd_shared wd_local, *wd = &wd_local;
 static pthread_t wd_thread;
 
 void
 watchdog_tick(void)
 {
-	__atomic_add_fetch(&wd_ticks, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&wd->ticks, 1, __ATOMIC_RELAXED);
+}
+
+/* idle_for - seconds the counter has not moved, kept by the caller */
+static int
+stalled(unsigned long *last, unsigned *idle)
+{
+	unsigned long now;
+
+	if (!__atomic_load_n(&wd->running, __ATOMIC_RELAXED)) {
+		*idle = 0;
+		return 0;
+	}
+	now = __atomic_load_n(&wd->ticks, __ATOMIC_RELAXED);
+	*idle = now == *last ? *idle + 1 : 0;
+	*last = now;
+	return *idle >= wd->limit;
 }
 
 static void *
 watchdog_main(void *arg)
 {
-	unsigned long last = (unsigned long)-1, now;
+	unsigned long last = (unsigned long)-1;
 	unsigned idle = 0;
 
 	(void)arg;
 	for (;;) {
 		sleep(1);
-		if (!__atomic_load_n(&wd_running, __ATOMIC_RELAXED)) {
-			idle = 0;
-			continue;
-		}
-		now = __atomic_load_n(&wd_ticks, __ATOMIC_RELAXED);
-		idle = now == last ? idle + 1 : 0;
-		last = now;
-		if (idle >= wd_limit) {
+		if (stalled(&last, &idle)) {
 			log_err("the share did not answer for %us; pass "
-			    "abandoned, nothing concluded", wd_limit);
+			    "abandoned, nothing concluded", wd->limit);
 			_exit(EX_TEMPFAIL);
 		}
 	}
 	return NULL;
 }
 
-/* watchdog_start - arm (the thread is made once) */
+/* watchdog_guard - go on in a child (0) watched by this process, which
+ * returns 1 with the child's exit status, or 75 when the child stopped
+ * moving and was given up on (killed; it may linger until the share
+ * answers).  SIGTERM and SIGINT are passed on to the child. */
+int
+watchdog_guard(int *status)
+{
+	struct wd_shared *m;
+	struct timespec ts = { 1, 0 };
+	unsigned long last = (unsigned long)-1;
+	unsigned idle = 0;
+	sigset_t set, old;
+	pid_t	child;
+	int	st, sig;
+
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	m->guarded = 1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	fflush(stdout);
+	fflush(stderr);
+	if ((child = fork()) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		munmap(m, sizeof(*m));
+		return 0;
+	}
+	if (child == 0) {
+		/* the pass ends with its guard (a killed scanner is gone) */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+			_exit(EX_TEMPFAIL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		wd = m;
+		return 0;
+	}
+	wd = m;
+	for (;;) {
+		if (waitpid(child, &st, WNOHANG) == child) {
+			*status = WIFEXITED(st) ? WEXITSTATUS(st) :
+			    EX_SOFTWARE;
+			if (WIFSIGNALED(st))
+				log_err("the pass ended by signal %d",
+				    WTERMSIG(st));
+			break;
+		}
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			kill(child, SIGTERM);
+			continue;
+		}
+		if (sig == SIGCHLD)
+			continue;
+		if (stalled(&last, &idle)) {
+			log_err("the share did not answer for %us; pass "
+			    "abandoned, nothing concluded (the stuck process "
+			    "%ld is left to the kernel)", wd->limit,
+			    (long)child);
+			kill(child, SIGKILL);
+			*status = EX_TEMPFAIL;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	wd = &wd_local;
+	munmap(m, sizeof(*m));
+	return 1;
+}
+
+/* watchdog_start - arm: the guard watches, else a thread (made once) */
 void
 watchdog_start(unsigned seconds)
 {
 	static int made;
 
-	wd_limit = seconds;
+	wd->limit = seconds ? seconds : 1;
 	watchdog_tick();
-	__atomic_store_n(&wd_running, 1, __ATOMIC_RELAXED);
-	if (!made && pthread_create(&wd_thread, NULL, watchdog_main, NULL) ==
-	    0) {
+	__atomic_store_n(&wd->running, 1, __ATOMIC_RELAXED);
+	if (!wd->guarded && !made && pthread_create(&wd_thread, NULL,
+	    watchdog_main, NULL) == 0) {
 		pthread_detach(wd_thread);
 		made = 1;
 	}
@@ -307,5 +409,5 @@ watchdog_start(unsigned seconds)
 void
 watchdog_stop(void)
 {
-	__atomic_store_n(&wd_running, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&wd->running, 0, __ATOMIC_RELAXED);
 }

@@ -202,7 +202,12 @@ kill_scan() {
 
 # reading_below PID DIR - the process has a file or directory below DIR open
 reading_below() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -qF -- "-> $2/"
+	local p
+	# the scanner, or the child its pass runs in (the watchdog's guard)
+	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		ls -l "/proc/$p/fd" 2>/dev/null | grep -qF -- "-> $2/" && return 0
+	done
+	return 1
 }
 
 # ledger_kept [-f] - no ledger record has gone or changed since the last
