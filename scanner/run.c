@@ -468,8 +468,13 @@ handle_period(struct pass *p, struct speriod *sp)
 		rc = submit_period(p, sp, dfd, att, natt, sp->todo, sp->ntodo,
 		    NULL);
 	if (rc == -1) {
+		/* not submitted (the error is logged): tried again next pass */
 		rc = 0;
 		p->status = EX_TEMPFAIL;
+		sp->state = P_PENDING;
+		if (sp->reason.len == 0)
+			buf_adds(&sp->reason, "reason=not-sent (see the log; "
+			    "tried again next pass)");
 	}
 out:
 	if (dfd >= 0)
