@@ -39,6 +39,10 @@ struct pass {
 	int		 unenforced;	/* stop submitting */
 	char		**intents;	/* StateDir/intent names, sorted */
 	size_t		 nintents;
+	char		**failed;	/* StateDir/failed names, sorted */
+	size_t		 nfailed;
+	char		**fprints;	/* StateDir/sent names, sorted */
+	size_t		 nfprints;
 	struct buf	 err;
 	unsigned long	 counts[P_NSTATES];
 	unsigned long	 nbaseline;	/* records printed by baseline */

@@ -11,8 +11,18 @@
  *	match ExcludeFiles or start with `.', and records regular files
  *	with their e-Defter name parse (and, for names that hold a GIB-like
  *	stem but are not GIB names, why not).  Names are matched folded
- *	(trfold.h): `İPTAL', `Iptal' and `iptal' are one word.  Sizes and times are read later, and only for
- *	the periods that still need them.
+ *	(trfold.h): `İPTAL', `Iptal' and `iptal' are one word.  Sizes and
+ *	times are read later, and only for the periods that still need them.
+ *
+ *	On a local file system (fs_keeps_times()) the walk keeps what it
+ *	took from each directory in StateDir (state.h, dcache) and, in the
+ *	next pass, uses that instead of reading a directory whose device,
+ *	inode, mtime and ctime are unchanged: one fstatat() from its parent
+ *	instead of open, getdents and close.  Only directories whose times
+ *	were STATE_SETTLED seconds old when they were read are kept, and
+ *	only those on the root's device.  Elsewhere (SMB, FUSE: coarse or
+ *	made-up times, cached attributes, another clock) every directory is
+ *	read every pass.  walk_save() writes what is to be kept.
  * DIAGNOSTICS
  *	-1 with errno when a directory cannot be read because the share is
  *	not answering (share_io_error()); the caller concludes nothing.
@@ -33,6 +43,7 @@
 
 #include "log.h"
 #include "scan.h"
+#include "state.h"
 #include "trfold.h"
 
 /* the folded ExcludeDirs and ExcludeFiles patterns of one walk */
@@ -42,6 +53,21 @@ struct excl {
 	char	**files;
 	size_t	 nfiles;
 	struct buf name;		/* scratch: a folded name */
+};
+
+/* what the walk knows of a directory before it reads it */
+struct dstat {
+	struct dkey	 key;
+	int		 have;
+};
+
+struct walk {
+	struct excl	 x;
+	struct dstat	*st;		/* by index into scan.dirs */
+	size_t		 capst;
+	struct dcache	*dc;		/* NULL: nothing is kept */
+	dev_t		 rootdev;
+	size_t		 cached;	/* directories taken from dc */
 };
 
 static int
@@ -132,6 +158,28 @@ add_dir(struct scan *s, const char *path)
 	return 0;
 }
 
+/* add_subdir - add_dir with what the walk knows of it (st or NULL) */
+static int
+add_subdir(struct scan *s, struct walk *w, const char *path,
+    const struct stat *st)
+{
+	if (s->ndirs >= w->capst) {
+		struct dstat *v;
+		size_t	cap = w->capst ? w->capst * 2 : 64;
+
+		if ((v = realloc(w->st, cap * sizeof(*v))) == NULL)
+			return -1;
+		w->st = v;
+		w->capst = cap;
+	}
+	memset(&w->st[s->ndirs], 0, sizeof(*w->st));
+	if (st) {
+		dkey_of(&w->st[s->ndirs].key, st);
+		w->st[s->ndirs].have = 1;
+	}
+	return add_dir(s, path);
+}
+
 static int
 add_file(struct scan *s, size_t dir, const char *name)
 {
@@ -164,19 +212,132 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* read_dir - one directory's entries: subdirectories queued, files kept */
+/* sub_path - "parent/name" (or "name" beneath the root) in b */
+static const char *
+sub_path(struct buf *b, const char *parent, const char *name)
+{
+	buf_reset(b);
+	if (*parent)
+		buf_printf(b, "%s/", parent);
+	buf_adds(b, name);
+	return b->data;
+}
+
+/*
+ * from_cache - take directory di from its kept listing l: the files,
+ * the excluded, and the subdirectories, each stat'ed through di (so
+ * that the next level knows their keys).  1 when the listing does not
+ * fit what is there (read the directory), -1 when the share failed.
+ */
 static int
-read_dir(struct scan *s, struct excl *x, size_t di, int depth,
+from_cache(struct scan *s, struct walk *w, size_t di, const struct dlist *l,
     struct buf *err)
 {
-	char	**subs = NULL, **regs = NULL;
-	size_t	nsub = 0, nreg = 0, i;
+	struct stat *sub = NULL;
+	struct buf path = BUF_INIT;
+	size_t	i;
+	int	fd = -1, rc = 0;
+
+	if (l->nsubs) {
+		if ((sub = calloc(l->nsubs, sizeof(*sub))) == NULL)
+			return -1;
+		if ((fd = share_open_dir(s->rootfd, s->dirs[di].path, err)) < 0) {
+			rc = share_io_error(errno) ? -1 : 1;
+			if (rc == 1)
+				buf_reset(err);
+			goto out;
+		}
+		for (i = 0; i < l->nsubs && rc == 0; i++) {
+			if (fstatat(fd, l->subs[i], &sub[i],
+			    AT_SYMLINK_NOFOLLOW) < 0) {
+				if (share_io_error(errno)) {
+					buf_printf(err, "%s: %s", sub_path(&path,
+					    s->dirs[di].path, l->subs[i]),
+					    strerror(errno));
+					rc = -1;
+				} else
+					rc = 1;
+			} else if (!S_ISDIR(sub[i].st_mode))
+				rc = 1;
+		}
+		if (rc != 0)
+			goto out;
+	}
+	s->dirs[di].first = s->nfiles;
+	for (i = 0; i < l->nfiles && rc == 0; i++)
+		if (add_file(s, di, l->files[i]) < 0)
+			rc = -1;
+	s->dirs[di].n = s->nfiles - s->dirs[di].first;
+	for (i = 0; i < l->nexcl && rc == 0; i++)
+		if (add_excluded(s, s->dirs[di].path, l->excl[i]) < 0)
+			rc = -1;
+	s->nxfiles += l->nxfiles;
+	for (i = 0; i < l->nsubs && rc == 0; i++)
+		if (sub_path(&path, s->dirs[di].path, l->subs[i]) == NULL ||
+		    add_subdir(s, w, path.data, &sub[i]) < 0)
+			rc = -1;
+	if (rc < 0 && err->len == 0)
+		errno = ENOMEM;
+	w->cached++;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(sub);
+	buf_free(&path);
+	return rc;
+}
+
+/* add_name - one more name in a growing list */
+static int
+add_name(char ***v, size_t *n, const char *name)
+{
+	char	**nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n] = strdup(name)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* read_dir - one directory's entries: subdirectories queued, files kept */
+static int
+read_dir(struct scan *s, struct walk *w, size_t di, int depth,
+    struct buf *err)
+{
+	struct excl *x = &w->x;
+	struct dlist l;
+	struct dkey key;
+	struct stat *sub = NULL;
+	const struct dlist *kept;
 	struct dirent *de;
 	struct stat sb;
 	struct buf path = BUF_INIT;
+	size_t	i, nx = 0;
 	DIR	*d;
-	int	fd, type, rc = 0, e;
+	int	fd, type, rc = 0, e, keep = 0;
 
+	memset(&l, 0, sizeof(l));
+	if (w->dc && w->st[di].have && w->st[di].key.dev == w->rootdev &&
+	    (kept = dcache_find(w->dc, s->dirs[di].path, &w->st[di].key)) !=
+	    NULL && (rc = from_cache(s, w, di, kept, err)) <= 0) {
+		if (rc == 0)
+			dcache_keep(w->dc, kept);
+		return rc;
+	}
+	rc = 0;
 	if ((fd = share_open_dir(s->rootfd, s->dirs[di].path, err)) < 0) {
 		e = errno;
 		if (share_io_error(e) || di == 0)
@@ -184,6 +345,12 @@ read_dir(struct scan *s, struct excl *x, size_t di, int depth,
 		log_warn("skipping %s", BUF_STR(err));
 		buf_reset(err);
 		return 0;
+	}
+	/* the key before the entries: a change while they are read moves
+	 * the times past it, and the next pass reads the directory again */
+	if (w->dc && fstat(fd, &sb) == 0 && sb.st_dev == w->rootdev) {
+		dkey_of(&key, &sb);
+		keep = dkey_settled(&key, s->now);
 	}
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -225,7 +392,9 @@ read_dir(struct scan *s, struct excl *x, size_t di, int depth,
 		}
 		if (type == DT_DIR && excluded(x, x->dirs, x->ndirs,
 		    de->d_name)) {
-			if (add_excluded(s, s->dirs[di].path, de->d_name) < 0) {
+			if (add_excluded(s, s->dirs[di].path, de->d_name) < 0 ||
+			    (keep && add_name(&l.excl, &l.nexcl, de->d_name) <
+			    0)) {
 				rc = -1;
 				errno = ENOMEM;
 				break;
@@ -235,63 +404,70 @@ read_dir(struct scan *s, struct excl *x, size_t di, int depth,
 		if (type == DT_REG && (de->d_name[0] == '.' ||
 		    excluded(x, x->files, x->nfiles, de->d_name))) {
 			s->nxfiles++;
+			nx++;
 			continue;
 		}
-		if (type == DT_DIR && depth < SCAN_MAX_DEPTH) {
-			char **v = realloc(subs, (nsub + 1) * sizeof(*v));
-			if (v == NULL || (v[nsub] = strdup(de->d_name)) == NULL) {
-				free(v ? v : subs);
-				subs = NULL;
-				nsub = 0;
-				rc = -1;
-				errno = ENOMEM;
-				break;
-			}
-			subs = v;
-			nsub++;
-		} else if (type == DT_REG) {
-			char **v = realloc(regs, (nreg + 1) * sizeof(*v));
-			if (v == NULL || (v[nreg] = strdup(de->d_name)) == NULL) {
-				free(v ? v : regs);
-				regs = NULL;
-				nreg = 0;
-				rc = -1;
-				errno = ENOMEM;
-				break;
-			}
-			regs = v;
-			nreg++;
+		if ((type == DT_DIR && depth < SCAN_MAX_DEPTH &&
+		    add_name(&l.subs, &l.nsubs, de->d_name) < 0) ||
+		    (type == DT_REG && add_name(&l.files, &l.nfiles,
+		    de->d_name) < 0)) {
+			rc = -1;
+			errno = ENOMEM;
+			break;
 		}
 		/* symlinks, devices, sockets: never followed, never sent */
+	}
+	if (rc == 0 && l.nfiles)
+		qsort(l.files, l.nfiles, sizeof(*l.files), cmp_str);
+	if (rc == 0 && l.nsubs)
+		qsort(l.subs, l.nsubs, sizeof(*l.subs), cmp_str);
+	/* the subdirectories' keys, for the next level */
+	if (rc == 0 && w->dc && l.nsubs) {
+		if ((sub = calloc(l.nsubs, sizeof(*sub))) == NULL) {
+			rc = -1;
+			errno = ENOMEM;
+		}
+		for (i = 0; rc == 0 && i < l.nsubs; i++)
+			if (fstatat(dirfd(d), l.subs[i], &sub[i],
+			    AT_SYMLINK_NOFOLLOW) < 0) {
+				if (share_io_error(errno)) {
+					e = errno;
+					buf_printf(err, "%s: %s", sub_path(&path,
+					    s->dirs[di].path, l.subs[i]),
+					    strerror(e));
+					rc = -1;
+					errno = e;
+				}
+				sub[i].st_dev = (dev_t)-1;	/* no key */
+				keep = 0;
+			} else if (!S_ISDIR(sub[i].st_mode)) {
+				sub[i].st_dev = (dev_t)-1;
+				keep = 0;
+			}
 	}
 	e = errno;
 	closedir(d);
 	if (rc == 0) {
-		if (nreg)
-			qsort(regs, nreg, sizeof(*regs), cmp_str);
-		if (nsub)
-			qsort(subs, nsub, sizeof(*subs), cmp_str);
 		s->dirs[di].first = s->nfiles;
-		for (i = 0; i < nreg && rc == 0; i++)
-			if (add_file(s, di, regs[i]) < 0)
+		for (i = 0; i < l.nfiles && rc == 0; i++)
+			if (add_file(s, di, l.files[i]) < 0)
 				rc = -1;
 		s->dirs[di].n = s->nfiles - s->dirs[di].first;
-		for (i = 0; i < nsub && rc == 0; i++) {
-			buf_reset(&path);
-			if (*s->dirs[di].path)
-				buf_printf(&path, "%s/", s->dirs[di].path);
-			buf_adds(&path, subs[i]);
-			if (path.data == NULL || add_dir(s, path.data) < 0)
+		for (i = 0; i < l.nsubs && rc == 0; i++)
+			if (sub_path(&path, s->dirs[di].path, l.subs[i]) ==
+			    NULL || add_subdir(s, w, path.data, sub &&
+			    sub[i].st_dev != (dev_t)-1 ? &sub[i] : NULL) < 0)
 				rc = -1;
-		}
+		l.nxfiles = nx;
+		if (rc == 0 && keep && dcache_put(w->dc, s->dirs[di].path, &key,
+		    &l) < 0)
+			rc = -1;
 		e = errno;
 	}
-	for (i = 0; i < nsub; i++)
-		free(subs[i]);
-	for (i = 0; i < nreg; i++)
-		free(regs[i]);
-	free(subs);
-	free(regs);
+	free_list(l.files, l.nfiles);
+	free_list(l.subs, l.nsubs);
+	free_list(l.excl, l.nexcl);
+	free(sub);
 	buf_free(&path);
 	errno = e;
 	return rc;
@@ -309,30 +485,60 @@ depth_of(const char *p)
 	return n;
 }
 
+/* walk_config - what the kept listings depend on besides the share */
+static uint64_t
+walk_config(const struct excl *x)
+{
+	uint64_t h = state_fnv(0xcbf29ce484222325ULL, "walk 1", 7);
+	size_t	i;
+	int	depth = SCAN_MAX_DEPTH;
+
+	h = state_fnv(h, &depth, sizeof(depth));
+	for (i = 0; i < x->ndirs; i++)
+		h = state_fnv(h, x->dirs[i], strlen(x->dirs[i]) + 1);
+	h = state_fnv(h, "/", 1);
+	for (i = 0; i < x->nfiles; i++)
+		h = state_fnv(h, x->files[i], strlen(x->files[i]) + 1);
+	return h;
+}
+
 /* walk_share - breadth first from the root; with progress, a line on
  * standard error (a terminal) every 200 directories */
 int
 walk_share(struct scan *s, int progress, struct buf *err)
 {
-	struct excl x;
+	struct walk w;
+	struct stat sb;
 	size_t	i;
+	int	rc = 0;
 
-	memset(&x, 0, sizeof(x));
-	if (fold_patterns(&s->cf->exclude_dirs, &x.dirs, &x.ndirs) < 0 ||
-	    fold_patterns(&s->cf->exclude_files, &x.files, &x.nfiles) < 0 ||
-	    add_dir(s, "") < 0) {
-		excl_free(&x);
+	memset(&w, 0, sizeof(w));
+	if (fold_patterns(&s->cf->exclude_dirs, &w.x.dirs, &w.x.ndirs) < 0 ||
+	    fold_patterns(&s->cf->exclude_files, &w.x.files, &w.x.nfiles) < 0) {
+		excl_free(&w.x);
 		return -1;
 	}
+	if (fs_keeps_times(s->rootfd) && fstat(s->rootfd, &sb) == 0) {
+		w.rootdev = sb.st_dev;
+		if (dcache_load(s->cf->state_dir, walk_config(&w.x), &w.dc,
+		    err) < 0) {
+			log_warn("%s (directories are read again)", BUF_STR(err));
+			buf_reset(err);
+		}
+	}
+	if (add_subdir(s, &w, "", w.dc ? &sb : NULL) < 0) {
+		rc = -1;
+		goto out;
+	}
 	for (i = 0; i < s->ndirs; i++) {
-		if (read_dir(s, &x, i, depth_of(s->dirs[i].path) + 1, err) < 0) {
+		if (read_dir(s, &w, i, depth_of(s->dirs[i].path) + 1, err) < 0) {
 			if (err->len == 0)
 				buf_printf(err, "%s: %s", *s->dirs[i].path ?
 				    s->dirs[i].path : ".", strerror(errno));
 			if (progress)
 				fputc('\n', stderr);
-			excl_free(&x);
-			return -1;
+			rc = -1;
+			goto out;
 		}
 		if (progress && (i % 200 == 199 || i + 1 == s->ndirs))
 			fprintf(stderr, "\rscanning: %zu of %zu directories, "
@@ -340,8 +546,22 @@ walk_share(struct scan *s, int progress, struct buf *err)
 	}
 	if (progress)
 		fputc('\n', stderr);
-	excl_free(&x);
-	return 0;
+	s->dirs_cached = w.cached;
+out:
+	if (rc == 0)
+		s->dcache = w.dc;
+	else
+		dcache_free(w.dc);
+	free(w.st);
+	excl_free(&w.x);
+	return rc;
+}
+
+/* walk_save - what the walk keeps for the next pass, when it changed */
+int
+walk_save(struct scan *s, struct buf *err)
+{
+	return s->dcache ? dcache_save(s->dcache, s->cf->state_dir, err) : 0;
 }
 
 /* scan_free - release a pass */
@@ -369,6 +589,7 @@ scan_free(struct scan *s)
 	free(s->dirs);
 	free(s->files);
 	free(s->periods);
+	dcache_free(s->dcache);
 	if (s->rootfd >= 0)
 		close(s->rootfd);
 	memset(s, 0, sizeof(*s));
