@@ -417,6 +417,26 @@ required:
 	return 0;
 }
 
+/* print_url - a URL with the password of its user part and of a
+ * password= parameter starred out */
+static void
+print_url(FILE *fp, const char *u)
+{
+	const char *scheme = strstr(u, "://"), *at, *colon, *p;
+
+	if (scheme && (at = strchr(scheme + 3, '@')) != NULL &&
+	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) !=
+	    NULL && memchr(scheme + 3, '/', (size_t)(at - scheme - 3)) == NULL) {
+		fprintf(fp, "%.*s:****", (int)(colon - u), u);
+		u = at;
+	}
+	while ((p = strstr(u, "password=")) != NULL) {
+		fprintf(fp, "%.*spassword=****", (int)(p - u), u);
+		u = p + 9 + strcspn(p + 9, "&");
+	}
+	fprintf(fp, "%s\n", u);
+}
+
 /* conf_print - the effective settings of one program */
 void
 conf_print(const struct conf *cf, unsigned prog, FILE *fp)
@@ -437,6 +457,11 @@ conf_print(const struct conf *cf, unsigned prog, FILE *fp)
 			const char *s = *(char *const *)(const void *)base;
 			if (s && k->off == O(submit_password))
 				s = "(set, not shown)";
+			if (s && (k->off == O(ledger_url) || k->off ==
+			    O(submit))) {
+				print_url(fp, s);
+				break;
+			}
 			fprintf(fp, "%s\n", s ? s : "(unset)");
 			break;
 		}

@@ -284,6 +284,22 @@ test_adopt_keys(void)
 	    &err) == 78 && strstr(BUF_STR(&err), "'+'"), "a '+' in "
 	    "BounceAddress");
 	conf_free(&cf);
+	{
+		char out[4096] = "";
+		FILE *fp = fmemopen(out, sizeof(out) - 1, "w");
+
+		CHECK(load("ShareRoot /srv\nFrom a@b.example\nLedgerURL "
+		    "postgresql://ed:s3cret@db/e?password=x2&a=b\nSubmit "
+		    "smtp://u:pw9@127.0.0.1:25\n", CONF_SCAN, &cf, &err) == 0,
+		    "URLs with passwords");
+		conf_print(&cf, CONF_SCAN, fp);
+		fclose(fp);
+		CHECK(!strstr(out, "s3cret") && !strstr(out, "x2") &&
+		    !strstr(out, "pw9") && strstr(out,
+		    "postgresql://ed:****@db/e?password=****&a=b"),
+		    "-n stars out the passwords of URLs");
+		conf_free(&cf);
+	}
 	CHECK(load("DigestHour 24\n", CONF_SCAN, &cf, &err) == 78,
 	    "DigestHour 24 refused");
 	conf_free(&cf);
