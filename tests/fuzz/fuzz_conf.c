@@ -88,8 +88,8 @@ line_at(const struct buf *b, size_t *off, const char **l)
 /*
  * is_value - does a printed line "Key   value" carry a value that reads
  * back as itself?  Not "(unset)" nor "none" (no values), nor a list
- * with an item starting with '#' ("a,#b" prints as "a, #b", whose
- * "#b" then reads as a comment: conf_print() cannot quote it).
+ * with an item starting with '#' ("a,#b" prints as "a, #b", and ",#a"
+ * as "#a", which then read as comments: conf_print() cannot quote it).
  */
 static int
 is_value(const char *l, size_t n)
@@ -103,7 +103,7 @@ is_value(const char *l, size_t n)
 	n -= (size_t)(v - l);
 	return !((n == 7 && memcmp(v, "(unset)", 7) == 0) ||
 	    (n == 4 && ascii_strncasecmp(v, "none", 4) == 0) ||
-	    memmem(v, n, " #", 2) != NULL);
+	    (n > 0 && *v == '#') || memmem(v, n, " #", 2) != NULL);
 }
 
 /* load - conf_load() of the memfd, its promises about err checked */
