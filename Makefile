@@ -230,11 +230,14 @@ deps:
 	apt-get update -qq && $$line -qq >/dev/null
 
 # ---- tests --------------------------------------------------------------
+# the builds of check run on every CPU (JOBS=1 for one at a time)
+JOBS		?= $(shell nproc 2>/dev/null || echo 2)
+
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit
-	$(Q)$(MAKE) --no-print-directory CC=clang O=build-clang all unit
-	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
-	$(Q)$(MAKE) --no-print-directory fuzz
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all unit
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) CC=clang O=build-clang all unit
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) fuzz
 	$(Q)tests/run.sh --build $(O) --san-build build-san
 
 # ---- the demo -------------------------------------------------------------
