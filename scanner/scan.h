@@ -42,6 +42,7 @@ struct sfile {
 	struct edf_name	 en;
 	int		 near;		/* enum edf_near: a GIB-like name */
 	int		 statted;	/* size and mtime known */
+	int		 borrowed;	/* name points into scan.dcache */
 	off_t		 size;
 	struct timespec	 mtime;
 };

@@ -39,8 +39,8 @@
  *	instead of reading it.  The key covers the walk's configuration
  *	(ExcludeDirs, ExcludeFiles).
  *
- *	Paths are stored percent-encoded, so any byte of a file name
- *	survives.
+ *	Names are stored with '%', control characters and DEL as %XX, so
+ *	any byte of a file name survives.
  * DIAGNOSTICS
  *	-1 with errno and a message in err.  A damaged or foreign file is
  *	an empty table.
@@ -102,6 +102,7 @@ void	dcache_keep(struct dcache *, const struct dlist *);
 int	dcache_put(struct dcache *, const char *path, const struct dkey *,
 	    const struct dlist *);
 int	dcache_changed(const struct dcache *);
+size_t	dcache_files(const struct dcache *);
 int	dcache_save(struct dcache *, const char *statedir, struct buf *);
 void	dcache_free(struct dcache *);
 

@@ -34,6 +34,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ struct walk {
 	struct dcache	*dc;		/* NULL: nothing is kept */
 	dev_t		 rootdev;
 	size_t		 cached;	/* directories taken from dc */
+	size_t		 capfiles;	/* room in scan.files */
 };
 
 static int
@@ -180,21 +182,29 @@ add_subdir(struct scan *s, struct walk *w, const char *path,
 	return add_dir(s, path);
 }
 
+/* add_file - one more file of directory dir; room made in w.  A name
+ * from a kept listing is used where it is (the listing lives as long as
+ * the scan), others are copied */
 static int
-add_file(struct scan *s, size_t dir, const char *name)
+add_file(struct scan *s, struct walk *w, size_t dir, const char *name,
+    int borrow)
 {
 	struct sfile *v, *f;
 
-	if ((s->nfiles & (s->nfiles - 1)) == 0) {
-		v = realloc(s->files, (s->nfiles ? s->nfiles * 2 : 256) *
-		    sizeof(*v));
-		if (v == NULL)
+	if (s->nfiles >= w->capfiles) {
+		size_t	cap = w->capfiles ? w->capfiles * 2 : 256;
+
+		if ((v = realloc(s->files, cap * sizeof(*v))) == NULL)
 			return -1;
 		s->files = v;
+		w->capfiles = cap;
 	}
 	f = &s->files[s->nfiles];
 	memset(f, 0, sizeof(*f));
-	if ((f->name = strdup(name)) == NULL)
+	if (borrow) {
+		f->name = (char *)(uintptr_t)name;
+		f->borrowed = 1;
+	} else if ((f->name = strdup(name)) == NULL)
 		return -1;
 	f->dir = dir;
 	f->edf = edf_parse_name(name, strlen(name), &f->en);
@@ -265,7 +275,7 @@ from_cache(struct scan *s, struct walk *w, size_t di, const struct dlist *l,
 	}
 	s->dirs[di].first = s->nfiles;
 	for (i = 0; i < l->nfiles && rc == 0; i++)
-		if (add_file(s, di, l->files[i]) < 0)
+		if (add_file(s, w, di, l->files[i], 1) < 0)
 			rc = -1;
 	s->dirs[di].n = s->nfiles - s->dirs[di].first;
 	for (i = 0; i < l->nexcl && rc == 0; i++)
@@ -450,7 +460,7 @@ read_dir(struct scan *s, struct walk *w, size_t di, int depth,
 	if (rc == 0) {
 		s->dirs[di].first = s->nfiles;
 		for (i = 0; i < l.nfiles && rc == 0; i++)
-			if (add_file(s, di, l.files[i]) < 0)
+			if (add_file(s, w, di, l.files[i], 0) < 0)
 				rc = -1;
 		s->dirs[di].n = s->nfiles - s->dirs[di].first;
 		for (i = 0; i < l.nsubs && rc == 0; i++)
@@ -526,6 +536,12 @@ walk_share(struct scan *s, int progress, struct buf *err)
 			buf_reset(err);
 		}
 	}
+	/* room for the files the kept listings name, at once */
+	if (w.dc && dcache_files(w.dc) > 256) {
+		w.capfiles = dcache_files(w.dc) + 1024;
+		if ((s->files = malloc(w.capfiles * sizeof(*s->files))) == NULL)
+			w.capfiles = 0;
+	}
 	if (add_subdir(s, &w, "", w.dc ? &sb : NULL) < 0) {
 		rc = -1;
 		goto out;
@@ -573,7 +589,8 @@ scan_free(struct scan *s)
 	for (i = 0; i < s->ndirs; i++)
 		free(s->dirs[i].path);
 	for (i = 0; i < s->nfiles; i++)
-		free(s->files[i].name);
+		if (!s->files[i].borrowed)
+			free(s->files[i].name);
 	for (i = 0; i < s->nperiods; i++) {
 		size_t j;
 		buf_free(&s->periods[i].reason);
