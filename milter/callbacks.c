@@ -10,7 +10,10 @@
  *	  - trusted client, no X-EDefter-* header, and a top-level
  *	    Content-Type that can carry no attachment (or InspectAttachments
  *	    no): accepted at end of headers, no body transfer.
- *	Everything else goes to decide_eom().
+ *	Everything else goes to decide_eom().  The MIME reader (attachment
+ *	names) is made only when a Content-Type or Content-Disposition says
+ *	there may be attachments, and is given only those fields (the only
+ *	ones it reads); without it the body is skipped.
  * DIAGNOSTICS
  *	A callback without its private data, or out of memory, returns
  *	SMFIS_TEMPFAIL: the milter never accepts unchecked because of an
@@ -225,6 +228,15 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return reply(c, SMFIP_NR_RCPT, SMFIS_CONTINUE);
 }
 
+/* is_field - is the header field name this one (ASCII case folded,
+ * blanks before the colon allowed) */
+static int
+is_field(const char *name, const char *want, size_t n)
+{
+	return ascii_strncasecmp(name, want, n) == 0 &&
+	    name[n + strspn(name + n, " \t")] == '\0';
+}
+
 /* keep_first - store the first value; note a different repeat */
 static int
 keep_first(struct buf *b, int *count, int *conflict, const char *v)
@@ -244,7 +256,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = getconn(ctx);
 	struct msg *m;
-	int	rc = 0;
+	int	rc = 0, content = 0;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
@@ -261,17 +273,20 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	    m->msgid.len == 0)
 		rc = buf_set(&m->msgid, value, strlen(value) > 998 ? 998 :
 		    strlen(value));
-	else if (ascii_strcasecmp(name, "Content-Disposition") == 0)
+	else if (is_field(name, "Content-Disposition", 19)) {
 		m->may_attach = 1;
-	else if (ascii_strcasecmp(name, "Content-Type") == 0) {
+		content = 1;
+	} else if (is_field(name, "Content-Type", 12)) {
 		const char *v = value + strspn(value, " \t\r\n");
 		if (ascii_strncasecmp(v, "multipart/", 10) == 0 ||
 		    strstr(value, "name") != NULL)
 			m->may_attach = 1;
+		content = 1;
 	}
 	if (rc < 0)
 		return reply(c, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
-	if (!conn_trusted(c, m) || !mcfg.conf.inspect_attachments)
+	if (!content || !m->may_attach || !conn_trusted(c, m) ||
+	    !mcfg.conf.inspect_attachments)
 		return reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
 	if (m->mime == NULL && (m->mime = mime_new(NULL, name_found, m)) ==
 	    NULL)
