@@ -132,10 +132,17 @@ for c in 1 10; do
 			bl="p50 $(ms_of "$base" p50_us) / p99 $(ms_of "$base" p99_us) ms, $(field "$base" per_s)/s (null milter)"
 			ratio=$(fdiv "$p99" "$(field "$base" p99_us)" 1)
 		fi
+		target="p99 ≤ 2 ms"
+		if [ "$mode" = new ] && [ "$c" = 10 ]; then
+			# many writers: against the flush under each of them
+			target="p99 ≤ 2× flush p99"
+			met=$(le "$(fdiv "$p99" "$(field "$flush" p99_us)" 3)" 2)
+			[ "$bad" -eq 0 ] || met="NO ($bad wrong replies)"
+		fi
 		bench_row "Milter decision, $mode keys, $c client$([ "$c" = 1 ] || echo s), $LEDGER_RECORDS-record ledger" \
 		    "$bl" \
 		    "p50 $(ms_of "$out" p50_us) / p99 $(ms_of "$out" p99_us) ms, $(field "$out" per_s)/s" \
-		    "$ratio" "p99 ≤ 2 ms" "$met"
+		    "$ratio" "$target" "$met"
 	done
 done
 sed 's/^/ledger: /' "$W/milter.log" | while read -r l; do bench_note "$l"; done
