@@ -113,25 +113,73 @@ pass_fill_months(struct pass *p)
 	return 0;
 }
 
+/* the deadlines already worked out this pass (forgotten at its first
+ * period): deadline_of() is a function of its arguments, and most
+ * periods share a month */
+struct dl_memo {
+	const struct deadlines *dl;
+	int	tax, schedule, ym, rc, y, m, d, flags, used;
+};
+
+static struct dl_memo memo[256];
+
+/* deadline_memo - deadline_of(), remembered */
+static int
+deadline_memo(const struct deadlines *dl, int tax, int schedule, int year,
+    int month, int *y, int *m, int *d, int *flags)
+{
+	int	ym = year * 12 + month - 1;
+	struct dl_memo *e = &memo[((unsigned)ym * 4 + (unsigned)tax * 2 +
+	    (unsigned)schedule) % 256];
+
+	if (!e->used || e->dl != dl || e->tax != tax || e->schedule !=
+	    schedule || e->ym != ym) {
+		e->dl = dl;
+		e->tax = tax;
+		e->schedule = schedule;
+		e->ym = ym;
+		e->flags = 0;
+		e->rc = deadline_of(dl, tax, schedule, year, month, &e->y, &e->m,
+		    &e->d, &e->flags);
+		e->used = 1;
+	}
+	if (e->rc == 0) {
+		*y = e->y;
+		*m = e->m;
+		*d = e->d;
+		*flags = e->flags;
+	}
+	return e->rc;
+}
+
 /* pass_deadline - the period's deadline and whether it is overdue */
 void
 pass_deadline(struct pass *p, struct speriod *sp, const struct company *c)
 {
+	static time_t at = (time_t)-1;
+	static int today;
 	struct tm tm;
-	int	tax, schedule, y, m, d, flags = 0, today;
+	int	tax, schedule, y, m, d, flags = 0;
 
+	if (sp == p->s.periods) {	/* a new pass: a new table perhaps */
+		memset(memo, 0, sizeof(memo));
+		at = (time_t)-1;
+	}
 	sp->deadline[0] = '\0';
 	sp->overdue = 0;
 	tax = c ? c->tax : strlen(sp->id) == 11 ? COMPANY_GV : COMPANY_KV;
 	schedule = c ? c->schedule : COMPANY_MONTHLY;
-	if (deadline_of(p->deadlines, tax, schedule, sp->year, sp->month, &y,
-	    &m, &d, &flags) != 0)
+	if (deadline_memo(p->deadlines, tax, schedule, sp->year, sp->month,
+	    &y, &m, &d, &flags) != 0)
 		return;
 	snprintf(sp->deadline, sizeof(sp->deadline), "%04d-%02d-%02d", y, m,
 	    d);
-	localtime_r(&p->s.now, &tm);
-	today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
-	    tm.tm_mday;
+	if (at != p->s.now) {
+		localtime_r(&p->s.now, &tm);
+		today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+		    tm.tm_mday;
+		at = p->s.now;
+	}
 	sp->overdue = (sp->state == P_MISSING || sp->state == P_INCOMPLETE) &&
 	    today > y * 10000 + m * 100 + d;
 }
