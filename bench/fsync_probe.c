@@ -3,8 +3,8 @@
  * write one 4 KiB page at a random offset of a 64 MiB file in DIR and
  * fdatasync(2) it, then write a second page through an O_DSYNC
  * descriptor (as an LMDB commit does: the data pages and a flush, then
- * the meta page written synchronously).  Prints p50/p90/p99/max of one
- * such commit in microseconds.
+ * the meta page written synchronously).  Prints p50/p90/p99/max and the
+ * mean of one such commit in microseconds.
  *
  *   fsync_probe DIR [N]
  */
@@ -43,7 +43,7 @@ main(int argc, char **argv)
 {
 	char	 path[4096], page[PAGE];
 	int	 n = argc > 2 ? atoi(argv[2]) : 1000, fd, mfd, i;
-	uint64_t *lat, t0;
+	uint64_t *lat, t0, sum = 0;
 	unsigned seed = 1;
 
 	if (argc < 2 || n < 1) {
@@ -72,11 +72,13 @@ main(int argc, char **argv)
 			return 74;
 		}
 		lat[i] = now_ns() - t0;
+		sum += lat[i];
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp);
-	printf("commits=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f\n",
-	    n, lat[n / 2] / 1000.0, lat[(int)(n * 0.9)] / 1000.0,
-	    lat[(int)(n * 0.99)] / 1000.0, lat[n - 1] / 1000.0);
+	printf("commits=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f "
+	    "mean_us=%.1f\n", n, lat[n / 2] / 1000.0,
+	    lat[(int)(n * 0.9)] / 1000.0, lat[(int)(n * 0.99)] / 1000.0,
+	    lat[n - 1] / 1000.0, (double)sum / n / 1000.0);
 	close(fd);
 	close(mfd);
 	unlink(path);
