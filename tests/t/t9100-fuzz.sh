@@ -16,11 +16,11 @@ run_fuzz() {
 	grep "stat::number_of_executed_units" "fuzz-$name.log"
 }
 
-# About 65 seconds in all, shared in proportion to the parsers' size: the
+# About 48 seconds in all, shared in proportion to the parsers' size: the
 # MIME reader most, the delivery reports and the RFC 2047/2231 codecs
 # twice the share of each small parser (FUZZ_SECONDS).
-s=${FUZZ_SECONDS:-5}
-for t in mime:${FUZZ_MIME_SECONDS:-20} dsn:$((2 * s)) rfc2047:$((2 * s)) \
+s=${FUZZ_SECONDS:-4}
+for t in mime:${FUZZ_MIME_SECONDS:-12} dsn:$((2 * s)) rfc2047:$((2 * s)) \
     names:$s csv:$s conf:$s zip:$s deadlines:$s; do
 	name=${t%%:*} secs=${t#*:}
 	if [ -x "$FUZZ/fuzz_$name" ]; then
