@@ -200,6 +200,11 @@ kill_scan() {
 	return 0
 }
 
+# lock_free STATEDIR - no scanner holds its lock
+lock_free() {
+	[ ! -e "$1/lock" ] || flock -n "$1/lock" true
+}
+
 # reading_below PID DIR - the process has a file or directory below DIR open
 reading_below() {
 	local p
@@ -660,6 +665,9 @@ test_expect_success '5b: edefter-scan killed -9 at random over 20 runs: every pe
 		kill_scan $spid || exit 1
 		rc=0
 		wait $spid || rc=$?
+		# the pass runs in a child of the command, killed with it: wait
+		# until it is gone too (it holds the StateDir lock)
+		test_wait_for 20 lock_free "$T/scan5b" || exit 1
 		rcs="$rcs $rc"
 		echo "run $i: killed after $ms ms: exit $rc, $(intents "$T/scan5b") intents open"
 		case $rc in
