@@ -1,5 +1,7 @@
 /*
- * state - what earlier passes saw; see state.h.
+ * state - what earlier passes saw (the verdicts), and the helpers of
+ * StateDir's small files; see state.h.  The directory listings are in
+ * dcache.c.
  *
  * StateDir/verdicts, after "edefter-scan verdicts 1 UNKEYED MINDAY" (how
  * many entries are not keyed, the oldest DAY: what a pass that looks at
@@ -10,13 +12,11 @@
  * system), `u' for one that is not; DAY is the day (since the epoch) the
  * file was last looked at; ZIP is `1' whole, `0' not, `-' unknown.
  *
- * StateDir/dirs, one record per directory, sorted by path:
- *	d DEV INO MSEC.MNSEC CSEC.CNSEC NFILES NSUBS NEXCL NXFILES PATH
- * then NFILES + NSUBS + NEXCL lines of one name each.
- *
- * Both start with a line naming the format and end with
+ * Like StateDir/dirs, it starts with a line naming the format and ends
+ * with
  *	end COUNT SUM
- * COUNT the entries, SUM a check of every byte before that line (sum()).
+ * COUNT the entries, SUM a check of every byte before that line
+ * (state_sum()).
  */
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -32,9 +32,9 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "state_int.h"
 
 #define VERDICTS_MAGIC	"edefter-scan verdicts 1 "
-#define DIRS_MAGIC	"edefter-scan dirs 1 "	/* and the configuration */
 
 struct entry {
 	char		*path;		/* cur: the path; old: the name */
@@ -78,328 +78,6 @@ struct seen {
 	unsigned long	 unkeyed;	/* from the first line, while lazy */
 	long		 minday;
 };
-
-/* state_fnv - FNV-1a, 64 bits */
-uint64_t
-state_fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n-- > 0) {
-		h ^= *c++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_INIT	0xcbf29ce484222325ULL
-
-/* sum - a check of a table's bytes, 8 at a time (a torn or damaged
- * file is what it must catch, not an adversary) */
-static uint64_t
-sum(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t h = FNV_INIT ^ n, w;
-
-	for (; n >= 8; n -= 8, c += 8) {
-		memcpy(&w, c, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	return state_fnv(h, c, n);
-}
-
-/* pct_encode - bytes below '!', '%', DEL and above as %XX */
-void
-pct_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *run;
-
-	for (run = s; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c > ' ' && c != '%' && c < 0x7f)
-			continue;
-		buf_add(b, run, (size_t)(s - run));
-		buf_addc(b, '%');
-		buf_addc(b, hex[c >> 4]);
-		buf_addc(b, hex[c & 15]);
-		run = s + 1;
-	}
-	buf_add(b, run, (size_t)(s - run));
-}
-
-/* esc - a name for the caches: only '%', control characters and DEL
- * as %XX (the tables are read by the scanner alone; UTF-8 stays) */
-static void
-esc(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *run;
-
-	for (run = s; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= ' ' && c != '%' && c != 0x7f)
-			continue;
-		buf_add(b, run, (size_t)(s - run));
-		buf_addc(b, '%');
-		buf_addc(b, hex[c >> 4]);
-		buf_addc(b, hex[c & 15]);
-		run = s + 1;
-	}
-	buf_add(b, run, (size_t)(s - run));
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* pct_decode - the inverse; -1 on a malformed escape or a NUL */
-int
-pct_decode(struct buf *b, const char *s)
-{
-	int	h, l;
-
-	buf_reset(b);
-	for (; *s; s++) {
-		if (*s != '%') {
-			buf_addc(b, *s);
-			continue;
-		}
-		if ((h = hexval(s[1])) < 0 || (l = hexval(s[2])) < 0 ||
-		    h * 16 + l == 0)
-			return -1;
-		buf_addc(b, h * 16 + l);
-		s += 2;
-	}
-	return b->data ? 0 : buf_adds(b, "");
-}
-
-/* pct_decode_here - pct_decode in place */
-static int
-pct_decode_here(char *s)
-{
-	char	*d;
-	int	h, l;
-
-	if ((s = strchr(s, '%')) == NULL)
-		return 0;
-	for (d = s; *s; s++) {
-		if (*s != '%') {
-			*d++ = *s;
-			continue;
-		}
-		if ((h = hexval(s[1])) < 0 || (l = hexval(s[2])) < 0 ||
-		    h * 16 + l == 0)
-			return -1;
-		*d++ = (char)(h * 16 + l);
-		s += 2;
-	}
-	*d = '\0';
-	return 0;
-}
-
-/* ---- reading and writing the tables -------------------------------- */
-
-/* slurp - dir/name whole, NUL-terminated: 1 read, 0 absent, -1 error */
-static int
-slurp(const char *dir, const char *name, char **data, size_t *len,
-    struct buf *err)
-{
-	char	path[4096];
-	struct stat st;
-	ssize_t	r;
-	size_t	got = 0;
-	int	fd;
-
-	*data = NULL;
-	*len = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || (*data = malloc((size_t)st.st_size + 1)) ==
-	    NULL) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)st.st_size) {
-		if ((r = read(fd, *data + got, (size_t)st.st_size - got)) < 0 &&
-		    errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	(*data)[got] = '\0';
-	*len = got;
-	return 1;
-}
-
-/* body_ok - the data ends in "end COUNT FNV\n" over what is before it;
- * *count gets COUNT and data is cut at that line */
-static int
-body_ok(char *data, size_t len, size_t *count)
-{
-	char	*end;
-	unsigned long long n;
-	uint64_t h;
-
-	if (len < 2 || data[len - 1] != '\n')
-		return 0;
-	data[len - 1] = '\0';
-	if ((end = strrchr(data, '\n')) == NULL)
-		return 0;
-	end++;
-	if (sscanf(end, "end %llu %" SCNx64, &n, &h) != 2 ||
-	    sum(data, (size_t)(end - data)) != h)
-		return 0;
-	*end = '\0';
-	*count = (size_t)n;
-	return 1;
-}
-
-/* cache_write - dir/name from b and its end line; no fsync: a torn file
- * fails body_ok() and is an empty table */
-static int
-cache_write(const char *dir, const char *name, struct buf *b, size_t count,
-    struct buf *err)
-{
-	char	tmp[4096], fin[4096];
-	uint64_t h = sum(b->data, b->len);
-	int	fd, e;
-
-	buf_printf(b, "end %zu %016" PRIx64 "\n", count, h);
-	if (b->data == NULL) {
-		buf_adds(err, "out of memory");
-		return -1;
-	}
-	snprintf(fin, sizeof(fin), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-	if ((fd = mkstemp(tmp)) < 0) {
-		buf_printf(err, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (write(fd, b->data, b->len) != (ssize_t)b->len || close(fd) < 0) {
-		e = errno ? errno : EIO;
-		buf_printf(err, "%s: %s", tmp, strerror(e));
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	if (rename(tmp, fin) < 0) {
-		e = errno;
-		buf_printf(err, "%s: %s", fin, strerror(e));
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-/* num - an unsigned decimal number and the space after it */
-static int
-num(char **pp, unsigned long long *v)
-{
-	char	*p = *pp;
-	unsigned long long n = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9')
-		n = n * 10 + (unsigned long long)(*p++ - '0');
-	if (*p != ' ')
-		return -1;
-	*pp = p + 1;
-	*v = n;
-	return 0;
-}
-
-/* ts - "SEC.NSEC " */
-static int
-ts(char **pp, struct timespec *t)
-{
-	char	*p = *pp;
-	unsigned long long s = 0, ns = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9')
-		s = s * 10 + (unsigned long long)(*p++ - '0');
-	if (*p++ != '.')
-		return -1;
-	while (*p >= '0' && *p <= '9')
-		ns = ns * 10 + (unsigned long long)(*p++ - '0');
-	if (*p != ' ' || ns > 999999999)
-		return -1;
-	t->tv_sec = (time_t)s;
-	t->tv_nsec = (long)ns;
-	*pp = p + 1;
-	return 0;
-}
-
-static int
-ts_eq(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-/* fs_keeps_times - a local file system, whose ctimes can be trusted
- * (EDEFTER_SCAN_CACHE=off: none) */
-int
-fs_keeps_times(int fd)
-{
-	const char *off = getenv("EDEFTER_SCAN_CACHE");
-	struct statfs sf;
-
-	if (off && strcmp(off, "off") == 0)
-		return 0;
-	if (fstatfs(fd, &sf) < 0)
-		return 0;
-	switch ((unsigned long)sf.f_type) {
-	case 0xEF53:		/* ext2, ext3, ext4 */
-	case 0x58465342:	/* xfs */
-	case 0x9123683E:	/* btrfs */
-	case 0x01021994:	/* tmpfs */
-	case 0xF2F52010:	/* f2fs */
-	case 0x2FC12FC1:	/* zfs */
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* dkey_of - the key of a stat */
-void
-dkey_of(struct dkey *k, const struct stat *st)
-{
-	k->dev = st->st_dev;
-	k->ino = st->st_ino;
-	k->mtime = st->st_mtim;
-	k->ctime = st->st_ctim;
-}
-
-/* dkey_settled - mtime and ctime both STATE_SETTLED seconds old */
-int
-dkey_settled(const struct dkey *k, time_t now)
-{
-	return now - k->ctime.tv_sec > STATE_SETTLED &&
-	    now - k->mtime.tv_sec > STATE_SETTLED;
-}
 
 /* ---- seen: stability and verdicts of files -------------------------- */
 
@@ -587,12 +265,12 @@ read_verdicts(struct seen *s, const char *statedir, struct buf *err)
 	size_t	len, count, start = 0, capdirs = 0;
 	int	rc;
 
-	if ((rc = slurp(statedir, "verdicts", &data, &len, err)) <= 0)
+	if ((rc = state_slurp(statedir, "verdicts", &data, &len, err)) <= 0)
 		return rc;
 	s->data = data;
 	s->owned = 1;
 	if (strncmp(data, VERDICTS_MAGIC, sizeof(VERDICTS_MAGIC) - 1) != 0 ||
-	    (p = strchr(data, '\n')) == NULL || !body_ok(data, len, &count) ||
+	    (p = strchr(data, '\n')) == NULL || !state_body_ok(data, len, &count) ||
 	    (s->old = malloc((count + 1) * sizeof(*s->old))) == NULL) {
 		s->changed = 1;
 		return 0;
@@ -608,7 +286,7 @@ read_verdicts(struct seen *s, const char *statedir, struct buf *err)
 			if (dir && s->nold > start &&
 			    add_dir_group(s, dir, start, &capdirs) < 0)
 				break;
-			if (pct_decode_here(p + 2) < 0)
+			if (state_pct_decode_here(p + 2) < 0)
 				break;
 			dir = p + 2;
 			start = s->nold;
@@ -620,11 +298,11 @@ read_verdicts(struct seen *s, const char *statedir, struct buf *err)
 		memset(e, 0, sizeof(*e));
 		e->keyed = p[0] == 't';
 		p += 2;
-		if (num(&p, &day) < 0 || num(&p, &dev) < 0 || num(&p, &ino) < 0 ||
-		    num(&p, &size) < 0 || ts(&p, &e->mtime) < 0 ||
-		    ts(&p, &e->ctime) < 0 || num(&p, &first) < 0 ||
+		if (state_num(&p, &day) < 0 || state_num(&p, &dev) < 0 || state_num(&p, &ino) < 0 ||
+		    state_num(&p, &size) < 0 || state_ts(&p, &e->mtime) < 0 ||
+		    state_ts(&p, &e->ctime) < 0 || state_num(&p, &first) < 0 ||
 		    (p[0] != '-' && p[0] != '0' && p[0] != '1') || p[1] != ' ' ||
-		    pct_decode_here(p + 2) < 0)
+		    state_pct_decode_here(p + 2) < 0)
 			break;
 		e->zip = p[0] == '-' ? -1 : p[0] - '0';
 		e->day = (long)day;
@@ -731,9 +409,9 @@ note(struct seen *s, const char *path, const struct stat *st, int keyed,
 	n.day = (long)(now / 86400);
 	n.zip = -1;
 	if (old) {
-		int same = old->size == n.size && ts_eq(&old->mtime, &n.mtime);
+		int same = old->size == n.size && state_ts_eq(&old->mtime, &n.mtime);
 		int key_same = old->keyed && keyed && old->dev == n.dev &&
-		    old->ino == n.ino && ts_eq(&old->ctime, &n.ctime);
+		    old->ino == n.ino && state_ts_eq(&old->ctime, &n.ctime);
 
 		/* keyed: unchanged since it was first seen, whenever that
 		 * was; else the previous pass saw the same size and mtime */
@@ -857,7 +535,7 @@ put_entry(struct buf *b, const char **lastdir, size_t *lastn,
 		char	*d = strndup(dir, n);
 
 		buf_adds(b, "D ");
-		esc(b, d ? d : "");
+		state_esc(b, d ? d : "");
 		buf_addc(b, '\n');
 		free(d);
 		*lastdir = dir;
@@ -869,7 +547,7 @@ put_entry(struct buf *b, const char **lastdir, size_t *lastn,
 	    (long long)e->mtime.tv_sec, e->mtime.tv_nsec,
 	    (long long)e->ctime.tv_sec, e->ctime.tv_nsec, (long long)e->first,
 	    e->zip < 0 ? '-' : '0' + e->zip);
-	esc(b, name);
+	state_esc(b, name);
 	buf_addc(b, '\n');
 }
 
@@ -947,7 +625,7 @@ seen_save(struct seen *s, const char *statedir, struct buf *err)
 		    unkeyed, n ? minday : 0L);
 		memcpy(out.data, head, strlen(head));
 	}
-	rc = cache_write(statedir, "verdicts", &out, n, err);
+	rc = state_cache_write(statedir, "verdicts", &out, n, err);
 	buf_free(&out);
 	if (rc == 0) {
 		snprintf(old, sizeof(old), "%s/seen", statedir);
@@ -978,401 +656,4 @@ seen_free(struct seen *s)
 	free(s->data);
 	free(s->lazy);
 	free(s);
-}
-
-/* ---- dcache: directory listings ----------------------------------- */
-
-struct drec {
-	char		*path;
-	struct dkey	 key;
-	struct dlist	 l;
-	int		 used;		/* old: its listing served this pass */
-};
-
-struct dcache {
-	uint64_t	 config;
-	struct drec	*old;		/* sorted by path, pointing into data */
-	size_t		 nold;
-	uint32_t	*hash;		/* index + 1 of old by path, open */
-	size_t		 nhash;		/* addressing; a power of two */
-	char		*data;
-	char		**names;	/* the old lists' names */
-	struct drec	*cur;		/* put this pass, owning their names */
-	size_t		 ncur;
-	size_t		 capcur;
-};
-
-static int
-cmp_drec(const void *a, const void *b)
-{
-	return strcmp(((const struct drec *)a)->path,
-	    ((const struct drec *)b)->path);
-}
-
-static int
-dkey_eq(const struct dkey *a, const struct dkey *b)
-{
-	return a->dev == b->dev && a->ino == b->ino &&
-	    ts_eq(&a->mtime, &b->mtime) && ts_eq(&a->ctime, &b->ctime);
-}
-
-static size_t
-path_hash(const char *p)
-{
-	return (size_t)sum(p, strlen(p));
-}
-
-/* dcache_index - the hash table over old */
-static void
-dcache_index(struct dcache *d)
-{
-	size_t	i, h, n = 64;
-
-	while (n < d->nold * 2)
-		n *= 2;
-	if (d->nold >= UINT32_MAX || (d->hash = calloc(n, sizeof(*d->hash))) ==
-	    NULL)
-		return;
-	d->nhash = n;
-	for (i = 0; i < d->nold; i++) {
-		for (h = path_hash(d->old[i].path) & (n - 1); d->hash[h];
-		    h = (h + 1) & (n - 1))
-			;
-		d->hash[h] = (uint32_t)i + 1;
-	}
-}
-
-/* dcache_load - StateDir/dirs made with the same configuration; absent,
- * damaged or made otherwise: empty */
-int
-dcache_load(const char *statedir, uint64_t config, struct dcache **dp,
-    struct buf *err)
-{
-	struct dcache *d = calloc(1, sizeof(*d));
-	char	*data, *p, *nl, magic[64];
-	size_t	len, count, i, k, total = 0, nn = 0;
-	int	rc;
-
-	if (d == NULL)
-		return -1;
-	*dp = d;
-	d->config = config;
-	if ((rc = slurp(statedir, "dirs", &data, &len, err)) <= 0)
-		return rc;
-	d->data = data;
-	snprintf(magic, sizeof(magic), DIRS_MAGIC "%016" PRIx64 "\n", config);
-	if (strncmp(data, magic, strlen(magic)) != 0 ||
-	    !body_ok(data, len, &count))
-		return 0;
-	for (p = data; *p; p++)		/* a bound on the names */
-		total += *p == '\n';
-	if ((d->old = malloc((count + 1) * sizeof(*d->old))) == NULL ||
-	    (d->names = malloc((total + 1) * sizeof(*d->names))) == NULL)
-		return 0;
-	p = data + strlen(magic);
-	for (i = 0; i < count && *p; i++) {
-		struct drec *r = &d->old[d->nold];
-		unsigned long long dev, ino, nf, ns, nx, nxf;
-
-		if ((nl = strchr(p, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		if (p[0] != 'd' || p[1] != ' ')
-			break;
-		p += 2;
-		if (num(&p, &dev) < 0 || num(&p, &ino) < 0 ||
-		    ts(&p, &r->key.mtime) < 0 || ts(&p, &r->key.ctime) < 0 ||
-		    num(&p, &nf) < 0 || num(&p, &ns) < 0 || num(&p, &nx) < 0 ||
-		    num(&p, &nxf) < 0 || pct_decode_here(p) < 0 ||
-		    nf + ns + nx > total - nn)
-			break;
-		r->path = p;
-		r->used = 0;
-		r->key.dev = (dev_t)dev;
-		r->key.ino = (ino_t)ino;
-		r->l.files = d->names + nn;
-		r->l.nfiles = (size_t)nf;
-		r->l.subs = r->l.files + nf;
-		r->l.nsubs = (size_t)ns;
-		r->l.excl = r->l.subs + ns;
-		r->l.nexcl = (size_t)nx;
-		r->l.nxfiles = (size_t)nxf;
-		p = nl + 1;
-		for (k = 0; k < nf + ns + nx; k++, p = nl + 1) {
-			if ((nl = strchr(p, '\n')) == NULL)
-				break;
-			*nl = '\0';
-			if (pct_decode_here(p) < 0 || *p == '\0')
-				break;
-			d->names[nn + k] = p;
-		}
-		if (k < nf + ns + nx)
-			break;
-		nn += k;
-		d->nold++;
-	}
-	if (d->nold != count)
-		d->nold = 0;		/* damaged after all: nothing */
-	else
-		dcache_index(d);
-	return 0;
-}
-
-/* dcache_find - the kept listing of path, if its key is the same */
-const struct dlist *
-dcache_find(struct dcache *d, const char *path, const struct dkey *key)
-{
-	struct drec k, *r = NULL;
-	size_t	h;
-
-	if (d == NULL || d->nold == 0)
-		return NULL;
-	if (d->nhash) {
-		for (h = path_hash(path) & (d->nhash - 1); d->hash[h];
-		    h = (h + 1) & (d->nhash - 1))
-			if (strcmp(d->old[d->hash[h] - 1].path, path) == 0) {
-				r = &d->old[d->hash[h] - 1];
-				break;
-			}
-	} else {
-		k.path = (char *)path;
-		r = bsearch(&k, d->old, d->nold, sizeof(*d->old), cmp_drec);
-	}
-	if (r == NULL || !dkey_eq(&r->key, key))
-		return NULL;
-	return &r->l;
-}
-
-/* dcache_files - how many files the kept listings name */
-size_t
-dcache_files(const struct dcache *d)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; d && i < d->nold; i++)
-		n += d->old[i].l.nfiles;
-	return n;
-}
-
-/* dcache_keep - the listing dcache_find gave served: keep it */
-void
-dcache_keep(struct dcache *d, const struct dlist *l)
-{
-	struct drec *r = (struct drec *)(void *)((char *)(uintptr_t)l -
-	    offsetof(struct drec, l));
-
-	(void)d;
-	r->used = 1;
-}
-
-static char **
-copy_names(char **v, size_t n)
-{
-	char	**c = calloc(n + 1, sizeof(*c));
-	size_t	i;
-
-	if (c == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if ((c[i] = strdup(v[i])) == NULL)
-			return NULL;
-	return c;
-}
-
-/* dcache_put - a listing read this pass, for the next one */
-int
-dcache_put(struct dcache *d, const char *path, const struct dkey *key,
-    const struct dlist *l)
-{
-	struct drec *r;
-
-	if (d->ncur == d->capcur) {
-		struct drec *v;
-		d->capcur = d->capcur ? d->capcur * 2 : 256;
-		if ((v = realloc(d->cur, d->capcur * sizeof(*v))) == NULL)
-			return -1;
-		d->cur = v;
-	}
-	r = &d->cur[d->ncur];
-	memset(r, 0, sizeof(*r));
-	r->key = *key;
-	r->l.nfiles = l->nfiles;
-	r->l.nsubs = l->nsubs;
-	r->l.nexcl = l->nexcl;
-	r->l.nxfiles = l->nxfiles;
-	d->ncur++;
-	if ((r->path = strdup(path)) == NULL ||
-	    (r->l.files = copy_names(l->files, l->nfiles)) == NULL ||
-	    (r->l.subs = copy_names(l->subs, l->nsubs)) == NULL ||
-	    (r->l.excl = copy_names(l->excl, l->nexcl)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* dcache_changed - would dcache_save write anything */
-int
-dcache_changed(const struct dcache *d)
-{
-	size_t	i;
-
-	if (d->ncur)
-		return 1;
-	for (i = 0; i < d->nold; i++)
-		if (!d->old[i].used)
-			return 1;
-	return 0;
-}
-
-static void
-put_names(struct buf *b, char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		esc(b, v[i]);
-		buf_addc(b, '\n');
-	}
-}
-
-static void
-put_drec(struct buf *b, const struct drec *r)
-{
-	buf_printf(b, "d %llu %llu %lld.%09ld %lld.%09ld %zu %zu %zu %zu ",
-	    (unsigned long long)r->key.dev, (unsigned long long)r->key.ino,
-	    (long long)r->key.mtime.tv_sec, r->key.mtime.tv_nsec,
-	    (long long)r->key.ctime.tv_sec, r->key.ctime.tv_nsec, r->l.nfiles,
-	    r->l.nsubs, r->l.nexcl, r->l.nxfiles);
-	esc(b, r->path);
-	buf_addc(b, '\n');
-	put_names(b, r->l.files, r->l.nfiles);
-	put_names(b, r->l.subs, r->l.nsubs);
-	put_names(b, r->l.excl, r->l.nexcl);
-}
-
-/* dcache_save - the listings used or read this pass, when they changed */
-int
-dcache_save(struct dcache *d, const char *statedir, struct buf *err)
-{
-	struct buf out = BUF_INIT;
-	size_t	i, j, n = 0;
-	int	rc, c;
-
-	if (!dcache_changed(d))
-		return 0;
-	if (d->ncur)
-		qsort(d->cur, d->ncur, sizeof(*d->cur), cmp_drec);
-	buf_printf(&out, DIRS_MAGIC "%016" PRIx64 "\n", d->config);
-	for (i = 0, j = 0; i < d->ncur || j < d->nold; ) {
-		if (j < d->nold && !d->old[j].used) {
-			j++;
-			continue;
-		}
-		c = i == d->ncur ? 1 : j == d->nold ? -1 :
-		    strcmp(d->cur[i].path, d->old[j].path);
-		if (c <= 0) {
-			put_drec(&out, &d->cur[i++]);
-			if (c == 0)
-				j++;
-		} else
-			put_drec(&out, &d->old[j++]);
-		n++;
-	}
-	rc = cache_write(statedir, "dirs", &out, n, err);
-	buf_free(&out);
-	return rc;
-}
-
-static void
-free_names(char **v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void
-dcache_free(struct dcache *d)
-{
-	size_t	i;
-
-	if (d == NULL)
-		return;
-	for (i = 0; i < d->ncur; i++) {
-		free(d->cur[i].path);
-		free_names(d->cur[i].l.files, d->cur[i].l.nfiles);
-		free_names(d->cur[i].l.subs, d->cur[i].l.nsubs);
-		free_names(d->cur[i].l.excl, d->cur[i].l.nexcl);
-	}
-	free(d->cur);
-	free(d->old);
-	free(d->hash);
-	free(d->names);
-	free(d->data);
-	free(d);
-}
-
-/* ---- small files ------------------------------------------------------ */
-
-/* state_write_file - write dir/name atomically and durably */
-int
-state_write_file(const char *dir, const char *name, const char *data,
-    size_t len, struct buf *err)
-{
-	char	tmp[4096], fin[4096];
-	int	fd, dfd, e;
-
-	snprintf(fin, sizeof(fin), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-	if ((fd = mkstemp(tmp)) < 0) {
-		buf_printf(err, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
-		e = errno ? errno : EIO;
-		buf_printf(err, "%s: %s", tmp, strerror(e));
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, fin) < 0) {
-		e = errno;
-		buf_printf(err, "%s: %s", fin, strerror(e));
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
-/* state_mkdirs - StateDir and its intent directory */
-int
-state_mkdirs(const char *statedir, struct buf *err)
-{
-	char	p[4096];
-
-	if (mkdir(statedir, 0750) < 0 && errno != EEXIST) {
-		buf_printf(err, "StateDir %s: %s", statedir, strerror(errno));
-		return -1;
-	}
-	snprintf(p, sizeof(p), "%s/intent", statedir);
-	if (mkdir(p, 0750) < 0 && errno != EEXIST) {
-		buf_printf(err, "%s: %s", p, strerror(errno));
-		return -1;
-	}
-	snprintf(p, sizeof(p), "%s/failed", statedir);
-	if (mkdir(p, 0750) < 0 && errno != EEXIST) {
-		buf_printf(err, "%s: %s", p, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
