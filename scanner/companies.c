@@ -3,6 +3,7 @@
  * companies.h.  The columns are found by companies_hdr.c.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -129,17 +130,82 @@ fold(struct buf *out, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * The word lists are folded once, on first use, and kept for the life of
+ * the process: a header row compares each field with every accepted name
+ * of every column.  The lists are static arrays, known by their address.
+ */
+struct flist {
+	const char *const *words;
+	char		**f;		/* folded, NUL-terminated */
+	size_t		*len;
+	size_t		 n;
+};
+
+#define FLISTS_MAX	32
+
+static struct flist flists[FLISTS_MAX];
+static size_t	nflists;
+static pthread_mutex_t flock = PTHREAD_MUTEX_INITIALIZER;
+
+/* folded_list - the list folded; NULL out of memory or of slots */
+static const struct flist *
+folded_list(const char *const *words)
+{
+	struct flist *l = NULL, t;
+	struct buf b = BUF_INIT;
+	size_t	i;
+
+	pthread_mutex_lock(&flock);
+	for (i = 0; i < nflists; i++)
+		if (flists[i].words == words) {
+			l = &flists[i];
+			goto out;
+		}
+	if (nflists == FLISTS_MAX)
+		goto out;
+	memset(&t, 0, sizeof(t));
+	t.words = words;
+	while (words[t.n])
+		t.n++;
+	if ((t.f = calloc(t.n + 1, sizeof(*t.f))) == NULL ||
+	    (t.len = calloc(t.n + 1, sizeof(*t.len))) == NULL)
+		goto fail;
+	for (i = 0; i < t.n; i++) {
+		if (fold(&b, words[i], strlen(words[i])) < 0 ||
+		    (t.f[i] = malloc(b.len + 1)) == NULL)
+			goto fail;
+		memcpy(t.f[i], BUF_STR(&b), b.len + 1);
+		t.len[i] = b.len;
+	}
+	flists[nflists] = t;
+	l = &flists[nflists++];
+	goto out;
+fail:
+	if (t.f != NULL)
+		for (i = 0; i < t.n; i++)
+			free(t.f[i]);
+	free(t.f);
+	free(t.len);
+out:
+	pthread_mutex_unlock(&flock);
+	buf_free(&b);
+	return l;
+}
+
 /* in_list - is the folded value one of the words? 1 yes, 0 no, -1 memory */
 int
-in_list(struct ctx *c, const struct buf *v, const char *const *words)
+in_list(const struct buf *v, const char *const *words)
 {
-	for (; *words; words++) {
-		if (fold(&c->fw, *words, strlen(*words)) < 0)
-			return -1;
-		if (c->fw.len == v->len && memcmp(c->fw.data, v->data,
+	const struct flist *l;
+	size_t	i;
+
+	if ((l = folded_list(words)) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		if (l->len[i] == v->len && memcmp(l->f[i], v->data,
 		    v->len) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -257,7 +323,7 @@ row_choice(struct ctx *c, const struct row *r, int col, int dflt,
 	if (fold(&c->fv, s, n) < 0)
 		return -2;
 	for (k = 0; lists[k]; k++) {
-		if ((rc = in_list(c, &c->fv, lists[k])) < 0)
+		if ((rc = in_list(&c->fv, lists[k])) < 0)
 			return -2;
 		if (rc)
 			return k;
@@ -285,7 +351,7 @@ row_active(struct ctx *c, const struct row *r)
 		return 1;
 	s = trim(&r->f[c->col[COL_ACTIVE]], &n);
 	if (fold(&c->fv, s, n) < 0 ||
-	    (rc = in_list(c, &c->fv, inactive_words)) < 0)
+	    (rc = in_list(&c->fv, inactive_words)) < 0)
 		return -1;
 	return !rc;
 }
@@ -555,7 +621,6 @@ out:
 	for (k = 0; k < NCOLS; k++)
 		buf_free(&c->label[k]);
 	buf_free(&c->fv);
-	buf_free(&c->fw);
 	return rc;
 }
 

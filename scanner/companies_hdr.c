@@ -126,7 +126,7 @@ header(struct ctx *c, const struct row *r, int quiet)
 		if (fold(&c->fv, s, n) < 0)
 			return -2;
 		for (j = 0; j < NCOLS; j++)
-			if ((rc = in_list(c, &c->fv, cols[j].names)) != 0)
+			if ((rc = in_list(&c->fv, cols[j].names)) != 0)
 				break;
 		if (rc < 0)
 			return -2;

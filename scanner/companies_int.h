@@ -29,7 +29,7 @@ struct ctx {
 	int		 col[NCOLS];	/* field index, -1 if absent */
 	struct buf	 label[NCOLS];	/* the header as written, shown */
 	size_t		 nf;		/* fields in the header */
-	struct buf	 fv, fw;	/* folded value, folded word */
+	struct buf	 fv;		/* the folded value */
 	struct companies *out;
 	size_t		 cap;
 };
@@ -42,7 +42,7 @@ void	complain(struct ctx *, unsigned long, const char *, ...)
 const char *show(const char *, size_t);
 const char *trim(const struct buf *, size_t *);
 int	fold(struct buf *, const char *, size_t);
-int	in_list(struct ctx *, const struct buf *, const char *const *);
+int	in_list(const struct buf *, const char *const *);
 int	header(struct ctx *, const struct row *, int quiet);
 
 #endif
