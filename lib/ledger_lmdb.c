@@ -26,6 +26,7 @@
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,10 +138,36 @@ ledger_txn_abort(struct ledger_lmdb *l, MDB_txn *txn)
 	pthread_rwlock_unlock(&l->lock);
 }
 
+/*
+ * ledger_lmdb_errno - LMDB turns a short write into EIO, and a write cut
+ * short is what a full file system gives: EIO with less than a megabyte
+ * left on the ledger's file system is ENOSPC, so that the log says what
+ * to fix.  avail: the bytes left.
+ */
+int
+ledger_lmdb_errno(int rc, unsigned long long avail)
+{
+	return rc == EIO && avail < 1024 * 1024 ? ENOSPC : rc;
+}
+
+/* full_fs - the commit's rc, with the ledger's file system asked */
+static int
+full_fs(MDB_env *env, int rc)
+{
+	struct statvfs vfs;
+	mdb_filehandle_t fd;
+
+	if (rc != EIO || mdb_env_get_fd(env, &fd) != 0 ||
+	    fstatvfs(fd, &vfs) < 0)
+		return rc;
+	return ledger_lmdb_errno(rc,
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+}
+
 static int
 txn_commit(struct ledger_lmdb *l, MDB_txn *txn)
 {
-	int	rc = mdb_txn_commit(txn);
+	int	rc = full_fs(l->env, mdb_txn_commit(txn));
 
 	pthread_rwlock_unlock(&l->lock);
 	return rc;
@@ -504,7 +531,7 @@ open_tables(struct ledger_lmdb *l, int flags, struct buf *err)
 		v.mv_data = num;
 		v.mv_size = strlen(num);
 		if ((rc = mdb_put(txn, l->meta, &k, &v, 0)) != 0 ||
-		    (rc = mdb_txn_commit(txn)) != 0)
+		    (rc = full_fs(l->env, mdb_txn_commit(txn))) != 0)
 			goto fail;
 		return 0;
 	}

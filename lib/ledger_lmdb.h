@@ -30,5 +30,6 @@ void	ledger_txn_abort(struct ledger_lmdb *, MDB_txn *);
 
 int	lmdb_stats(struct ledger *, struct ledger_stats *);
 int	lmdb_backup(struct ledger *, const char *, struct buf *);
+int	ledger_lmdb_errno(int, unsigned long long);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "ledger.h"
+#include "ledger_lmdb.h"
 
 static char top[] = "/tmp/edefter-ledger.XXXXXX";
 
@@ -662,6 +663,20 @@ test_backup(void)
 	buf_free(&err);
 }
 
+/* a short write on a full file system is told as one */
+static void
+test_full_errno(void)
+{
+	CHECK(ledger_lmdb_errno(EIO, 0) == ENOSPC, "EIO, nothing left: ENOSPC");
+	CHECK(ledger_lmdb_errno(EIO, 4096) == ENOSPC, "EIO, a page left: "
+	    "ENOSPC");
+	CHECK(ledger_lmdb_errno(EIO, 64ULL << 20) == EIO, "EIO, 64 MiB "
+	    "left: still EIO (a failing disk)");
+	CHECK(ledger_lmdb_errno(MDB_MAP_FULL, 0) == MDB_MAP_FULL, "a full "
+	    "map stays MDB_MAP_FULL");
+	CHECK(ledger_lmdb_errno(0, 0) == 0, "success stays success");
+}
+
 int
 main(void)
 {
@@ -679,6 +694,7 @@ main(void)
 	test_kill9();
 	test_bad_input();
 	test_backup();
+	test_full_errno();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", top);
