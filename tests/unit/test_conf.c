@@ -300,6 +300,18 @@ test_adopt_keys(void)
 		    "-n stars out the passwords of URLs");
 		conf_free(&cf);
 	}
+	{
+		char out[4096] = "";
+		FILE *fp = fmemopen(out, sizeof(out) - 1, "w");
+
+		CHECK(load("LedgerURL postgresql://h:password=x/y&z@w/db\n",
+		    CONF_MILTER, &cf, &err) == 0, "a password= in the host part");
+		conf_print(&cf, CONF_MILTER, fp);
+		fclose(fp);
+		CHECK(strstr(out, "postgresql://h:****@w/db\n") != NULL,
+		    "-n stars the URL until it reads back the same");
+		conf_free(&cf);
+	}
 	CHECK(load("DigestHour 24\n", CONF_SCAN, &cf, &err) == 78,
 	    "DigestHour 24 refused");
 	conf_free(&cf);
