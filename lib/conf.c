@@ -417,58 +417,39 @@ required:
 	return 0;
 }
 
-/* mask_url - a URL with the password of its user part and of a
- * password= parameter starred out; -1 out of memory */
-static int
-mask_url(const char *u, struct buf *out)
-{
-	const char *scheme = strstr(u, "://"), *at, *colon, *p;
-	int	rc = 0;
-
-	buf_reset(out);
-	if (scheme && (at = strchr(scheme + 3, '@')) != NULL &&
-	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) !=
-	    NULL && memchr(scheme + 3, '/', (size_t)(at - scheme - 3)) == NULL) {
-		rc |= buf_add(out, u, (size_t)(colon - u));
-		rc |= buf_adds(out, ":****");
-		u = at;
-	}
-	while ((p = strstr(u, "password=")) != NULL) {
-		rc |= buf_add(out, u, (size_t)(p - u));
-		rc |= buf_adds(out, "password=****");
-		u = p + 9 + strcspn(p + 9, "&");
-	}
-	rc |= buf_adds(out, u);
-	return rc ? -1 : 0;
-}
-
-/* print_url - the URL starred out.  Starring a password= value can
- * take away the '/' that ended the user part, so that the printed line,
- * read again, shows a user part to star: it is starred until nothing
- * changes, and what is printed prints the same when read back. */
+/* print_url - a URL with the password of its user part and of a
+ * password= parameter starred out.  The password= values go first and
+ * the user part is judged on what they leave, as a second reading of
+ * the printed line judges it: a value holding the '/' that seemed to
+ * end the user part cannot leave that part shown, and the printed line
+ * read back prints the same. */
 static void
 print_url(FILE *fp, const char *u)
 {
-	struct buf a = BUF_INIT, b = BUF_INIT, t;
-	int	i;
+	struct buf m = BUF_INIT;
+	const char *scheme, *at, *colon, *p;
+	int	rc = 0;
 
-	if (mask_url(u, &a) < 0) {
+	while ((p = strstr(u, "password=")) != NULL) {
+		rc |= buf_add(&m, u, (size_t)(p - u));
+		rc |= buf_adds(&m, "password=****");
+		u = p + 9 + strcspn(p + 9, "&");
+	}
+	if ((rc | buf_adds(&m, u)) != 0) {
 		fprintf(fp, "****\n");
-		goto out;
+		buf_free(&m);
+		return;
 	}
-	for (i = 0; i < 8; i++) {
-		if (mask_url(BUF_STR(&a), &b) < 0) {
-			fprintf(fp, "****\n");
-			goto out;
-		}
-		if (b.len == a.len && memcmp(BUF_STR(&a), BUF_STR(&b), a.len) == 0)
-			break;
-		t = a, a = b, b = t;
+	u = BUF_STR(&m);
+	scheme = strstr(u, "://");
+	if (scheme && (at = strchr(scheme + 3, '@')) != NULL &&
+	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) !=
+	    NULL && memchr(scheme + 3, '/', (size_t)(at - scheme - 3)) == NULL) {
+		fprintf(fp, "%.*s:****", (int)(colon - u), u);
+		u = at;
 	}
-	fprintf(fp, "%s\n", BUF_STR(&a));
-out:
-	buf_free(&a);
-	buf_free(&b);
+	fprintf(fp, "%s\n", u);
+	buf_free(&m);
 }
 
 /* conf_print - the effective settings of one program */

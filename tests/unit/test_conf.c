@@ -309,7 +309,7 @@ test_adopt_keys(void)
 		conf_print(&cf, CONF_MILTER, fp);
 		fclose(fp);
 		CHECK(strstr(out, "postgresql://h:****@w/db\n") != NULL,
-		    "-n stars the URL until it reads back the same");
+		    "-n judges the user part after starring password= values");
 		conf_free(&cf);
 	}
 	CHECK(load("DigestHour 24\n", CONF_SCAN, &cf, &err) == 78,
